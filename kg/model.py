@@ -1,0 +1,115 @@
+"""The data types passed between pipeline stages.
+
+Every stage is a plain function over these frozen dataclasses; offsets index the cleaned text
+of the article they belong to.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PERSON_TYPES = ("Doctor", "Patient", "Official", "Person")
+ORG_TYPES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
+ENTITY_TYPES = ORG_TYPES + PERSON_TYPES + ("Place", "Event", "Condition")
+RELATION_KINDS = ("aidedBy", "treated", "hosted", "worksAt", "partOf", "participatedIn",
+                  "locatedIn", "hasCondition")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input file, decoded."""
+
+    source: str  # path as given on the command line
+    text: str
+    format: str  # "text" or "html"
+    encoding: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One story: a file, or one of the stories of a newsletter file."""
+
+    id: str  # source file plus story number, e.g. "news.txt#2"
+    source: str
+    title: str
+    text: str  # cleaned, simplified text
+    date: str | None = None  # ISO date of publication, when the text gives one
+    publisher: str | None = None  # name of the publishing organisation, when stated
+    sentences: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A span of an article's text that names an entity."""
+
+    article: str
+    start: int
+    end: int
+    label: str  # entity type, one of ENTITY_TYPES
+    text: str  # surface form
+    name: str = ""  # canonical name proposed by the extractor (title stripped, full form)
+    date: str | None = None  # events: ISO date
+
+    @property
+    def key(self) -> str:
+        return self.name or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    article: str
+    sentence: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRelation:
+    """A relation between two mentions, as found by the relation rules."""
+
+    head: Mention
+    kind: str
+    tail: Mention
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    id: str  # stable: derived from type and canonical name
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    date: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    head: str  # entity id
+    kind: str
+    tail: str  # entity id
+    evidence: tuple[Evidence, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What the extractor found in one article."""
+
+    article: Article
+    mentions: tuple[Mention, ...]
+    relations: tuple[MentionRelation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeGraph:
+    """Resolved entities and relations of a whole build."""
+
+    articles: tuple[Article, ...]
+    entities: tuple[Entity, ...]
+    relations: tuple[Relation, ...]

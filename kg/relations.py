@@ -1,0 +1,306 @@
+"""Stage 4b: relations between the mentions of one article.
+
+Rules read a sentence as a reader does: a person's unit is the institution written right before
+their titles (血液内科王小博副主任医师); a department belongs to the institution before it or, in a
+hospital's own newsletter, to the publisher; aid runs from the institution before a trigger verb
+(帮扶, 对口支援, 援) to the one after it; hosts stand before 召开/举办 or after 在…举行; people
+with 出席/参加/主持 took part in the sentence's event, or the latest one before it.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from . import lexicon
+from .entities import Analyzer
+from .model import Article, Evidence, Mention, MentionRelation, Sentence
+
+ORG_LABELS = {"Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization"}
+INSTITUTION_LABELS = {"Hospital", "MedicalTeam", "GovernmentAgency", "Organization"}
+PERSON_LABELS = {"Doctor", "Patient", "Official", "Person"}
+TITLE_GAP = re.compile(r"[、\s]*")
+
+
+def _triggers(kind: str) -> tuple[str, ...]:
+    return tuple(sorted((e.term for e in lexicon.load("triggers.tsv") if e.type == kind),
+                        key=len, reverse=True))
+
+
+def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer: Analyzer
+                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
+    """Relations of one article; returns the mentions too, with fine person types settled and
+    the places implied by institution names added."""
+    mentions = tuple(sorted(_resolve_pointers(article, mentions), key=lambda m: (m.start, m.end)))
+    mentions = tuple(_type_people(article, mentions, analyzer))
+    found: list[MentionRelation] = []
+    extra: list[Mention] = []
+    triggers = {kind: _triggers(kind) for kind in
+                ("aidedBy", "aidedBy_passive", "treated", "hosted", "participatedIn", "hasCondition")}
+    last_event: Mention | None = None
+    patients = [m for m in mentions if m.label == "Patient"]
+    patient_names = {m.key for m in patients}
+    for sentence in article.sentences:
+        inside = [m for m in mentions if sentence.start <= m.start < sentence.end]
+        ev = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+
+        def add(head: Mention, kind: str, tail: Mention) -> None:
+            if head.key != tail.key:
+                found.append(MentionRelation(head, kind, tail, ev))
+
+        text = article.text
+        # worksAt and partOf: what stands right before a person or a department
+        for m in inside:
+            if m.label in PERSON_LABELS and m.label != "Patient":
+                unit = _unit_before(text, m, inside, analyzer)
+                if unit:
+                    add(m, "worksAt", unit)
+            if m.label == "Department":
+                parent = _adjacent_before(text, m, inside, INSTITUTION_LABELS)
+                parent = parent or _home_institution(article, mentions, m)
+                if parent:
+                    add(m, "partOf", parent)
+            if m.label == "MedicalTeam":
+                parent = _adjacent_before(text, m, inside, {"Hospital"}) or _prefix_institution(m, mentions)
+                if parent:
+                    add(m, "partOf", parent)
+        # aid
+        orgs = [m for m in inside if m.label in INSTITUTION_LABELS | {"Place"}]
+        for trigger, passive in _find(sentence.text, triggers["aidedBy"], triggers["aidedBy_passive"]):
+            at = sentence.start + trigger
+            before = [m for m in orgs if m.end <= at and at - m.end <= 12 and m.label != "Place"]
+            after = [m for m in orgs if m.start >= at and m.start - at <= 12]
+            if before and after:
+                helper, receiver = before[-1], after[0]
+                if passive:
+                    helper, receiver = receiver, helper
+                add(receiver, "aidedBy", helper)
+        for team in (m for m in inside if m.label == "MedicalTeam"):
+            aim = re.search("援(?:助)?([\u4e00-\u9fff]{2,8}?)(?:中国)?医疗队", team.text)
+            if aim and aim.group(1) in analyzer.places:
+                place = analyzer.places[aim.group(1)]
+                target = Mention(article.id, team.start, team.end, "Place", aim.group(1), place.name)
+                extra.append(target)
+                add(target, "aidedBy", team)
+            elif re.search("帮扶|支援|援", team.text):
+                later = [m for m in inside if m.start > team.end and m.label == "Hospital"]
+                if later:
+                    add(later[0], "aidedBy", team)
+        # events: hosts and participants
+        events = [m for m in inside if m.label == "Event"]
+        for event in events:
+            host = _host(sentence, event, inside, triggers["hosted"])
+            if host:
+                add(host, "hosted", event)
+        people = [m for m in inside if m.label in PERSON_LABELS and m.label != "Patient"]
+        if _find_any(sentence.text, triggers["participatedIn"]):
+            target = events[0] if events else last_event
+            if target:
+                for person in people:
+                    add(person, "participatedIn", target)
+        if events:
+            last_event = events[-1]
+        # care: doctors and patients, patients and conditions
+        here_patients = [m for m in inside if m.label == "Patient"]
+        if not here_patients and len(patient_names) == 1:
+            here_patients = [p for p in patients][:1]
+        if here_patients and _find_any(sentence.text, triggers["treated"]):
+            for doctor in (m for m in inside if m.label == "Doctor"):
+                for patient in here_patients:
+                    add(doctor, "treated", patient)
+        conditions = [m for m in inside if m.label == "Condition"]
+        if conditions and here_patients and (
+                any(p in inside for p in here_patients) or _find_any(sentence.text, triggers["hasCondition"])):
+            for condition in conditions:
+                add(here_patients[0], "hasCondition", condition)
+    # locatedIn: the area that begins an institution's name
+    for m in mentions:
+        if m.label in INSTITUTION_LABELS:
+            place = _leading_place(m.key, analyzer)
+            if place:
+                target = Mention(article.id, m.start, m.start + len(place[0]), "Place", place[0], place[1])
+                extra.append(target)
+                found.append(MentionRelation(m, "locatedIn", target, _evidence_at(article, m)))
+    return mentions + tuple(extra), tuple(found)
+
+
+def _find(text: str, active: tuple[str, ...], passive: tuple[str, ...]):
+    taken: set[int] = set()
+    for words, is_passive in ((passive, True), (active, False)):
+        for word in words:
+            for match in re.finditer(re.escape(word), text):
+                if not taken.intersection(range(*match.span())):
+                    taken.update(range(*match.span()))
+                    yield (match.end() if is_passive else match.start()), is_passive
+
+
+def _find_any(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
+
+
+def _evidence_at(article: Article, m: Mention) -> Evidence:
+    for s in article.sentences:
+        if s.start <= m.start < s.end:
+            return Evidence(article.id, s.text, s.start, s.end)
+    return Evidence(article.id, m.text, m.start, m.end)
+
+
+def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
+    """我院 is the publisher; 该院 the hospital last named; other pointers name nothing."""
+    publisher_label = _label_of(article.publisher) if article.publisher else None
+    last_hospital = None
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.label == "Hospital":
+            last_hospital = m
+        if m.label != "Pointer":
+            yield m
+        elif m.text in ("我院", "本院") and article.publisher and publisher_label:
+            yield Mention(m.article, m.start, m.end, publisher_label, m.text, article.publisher)
+        elif m.text == "该院" and last_hospital:
+            yield Mention(m.article, m.start, m.end, "Hospital", m.text, last_hospital.key)
+
+
+def _label_of(name: str) -> str | None:
+    if re.search("(医院|卫生院|卫生服务站|卫生服务中心|门诊部|保健院)$", name):
+        return "Hospital"
+    if re.search("(委|局|政府|委员会)$", name):
+        return "GovernmentAgency"
+    return "Organization"
+
+
+def _type_people(article: Article, mentions: tuple[Mention, ...], an: Analyzer):
+    """Fine person types from the titles written next to each name."""
+    text = article.text
+    for m in mentions:
+        if m.label != "Person":
+            yield m
+            continue
+        titles = _titles_around(text, m, an)
+        kinds = {an.titles[t] for t in titles}
+        if "Patient" in kinds:
+            label = "Patient"
+        elif "Doctor" in kinds:
+            label = "Doctor"
+        elif "Official" in kinds:
+            label = "Official"
+        else:
+            label = "Person"
+        unit = _unit_before(text, m, mentions, an)
+        if label in ("Official", "Person") and unit is not None:
+            if unit.label in ("Hospital", "Department") and label == "Official":
+                label = "Person"
+            if unit.label == "GovernmentAgency" and titles:
+                label = "Official"
+        if label == "Doctor" and unit is not None and unit.label == "GovernmentAgency":
+            label = "Official"
+        yield Mention(m.article, m.start, m.end, label, m.text, m.name, m.date)
+
+
+def _titles_around(text: str, m: Mention, an: Analyzer) -> list[str]:
+    found = []
+    pos = m.start
+    while pos > 0:
+        gap = re.search(r"[、\s]*$", text[max(0, pos - 3):pos])
+        step = pos - (len(gap.group()) if gap else 0)
+        hit = None
+        for match in an.title_re.finditer(text, max(0, step - 8), step):
+            if match.end() == step and (hit is None or match.start() < hit.start()):
+                hit = match
+        if not hit:
+            break
+        found.append(hit.group())
+        pos = hit.start()
+    after = an.title_re.match(text, m.end)
+    if after:
+        found.append(after.group())
+    before_patient = re.search(r"(患者|患儿|病人|伤者)$", text[max(0, m.start - 3):m.start])
+    if before_patient:
+        found.append(before_patient.group())
+    return [t for t in found if t in an.titles]
+
+
+def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | None:
+    """The institution written right before a person's titles (or byline names)."""
+    pos = m.start
+    ends = {x.end: x for x in mentions if x.label in ORG_LABELS}
+    people_ends = {x.end: x for x in mentions if x.label in PERSON_LABELS}
+    for _ in range(8):
+        if pos in ends:
+            return ends[pos]
+        gap = re.search(r"[、\s]+$", text[max(0, pos - 3):pos])
+        if gap:
+            pos -= len(gap.group())
+            continue
+        hit = None
+        for match in an.title_re.finditer(text, max(0, pos - 8), pos):
+            if match.end() == pos and (hit is None or match.start() < hit.start()):
+                hit = match
+        if hit:
+            pos = hit.start()
+            continue
+        if pos in people_ends and text[pos:pos + 1] == " ":
+            pos = people_ends[pos].start  # byline: 科室 张三 李四
+            continue
+        break
+    return None
+
+
+def _adjacent_before(text: str, m: Mention, mentions, labels) -> Mention | None:
+    for x in mentions:
+        if x.label in labels and (x.end == m.start or x.end + 1 == m.start and text[x.end] == "的"):
+            return x
+    return None
+
+
+def _prefix_institution(m: Mention, mentions) -> Mention | None:
+    for x in mentions:
+        if x.label == "Hospital" and m.text.startswith(x.key) and len(m.text) > len(x.key):
+            return x
+    return None
+
+
+def _home_institution(article: Article, mentions, m: Mention) -> Mention | None:
+    """A department with no institution before it belongs to the article's own hospital."""
+    if article.publisher and _label_of(article.publisher) == "Hospital":
+        return Mention(article.id, m.start, m.start, "Hospital", article.publisher, article.publisher)
+    hospitals = Counter(x.key for x in mentions if x.label == "Hospital")
+    if hospitals:
+        name = hospitals.most_common(1)[0][0]
+        return next(x for x in mentions if x.label == "Hospital" and x.key == name)
+    return None
+
+
+HOST_BEFORE = re.compile(r"(召开|举办|主办|承办|举行|组织|开展)")
+
+
+def _host(sentence: Sentence, event: Mention, inside, verbs) -> Mention | None:
+    institutions = [m for m in inside if m.label in INSTITUTION_LABELS | {"Department"}]
+    rel = event.start - sentence.start
+    text = sentence.text
+    # 在 X 举行 / 召开 after the event, or before it
+    for m in institutions:
+        s = m.start - sentence.start
+        if text[max(0, s - 1):s] == "在" and re.match(r"(隆重)?(举行|召开|举办|开展|进行)", text[m.end - sentence.start:]):
+            return m
+        if text[max(0, s - 1):s] == "由" and re.match(r"(主办|承办|举办|组织|主持)", text[m.end - sentence.start:]):
+            return m
+        if text[max(0, s - 2):s] in ("来到", "走进") or text[max(0, s - 1):s] == "到":
+            if s < rel:
+                return m
+    before = [m for m in institutions if m.end <= event.start]
+    if before:
+        between = text[before[-1].end - sentence.start:rel]
+        if HOST_BEFORE.search(between) and len(between) <= 20:
+            return before[-1]
+    if event.text.startswith(tuple(m.key for m in institutions if m.start == event.start)):
+        pass
+    return None
+
+
+def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
+    """(surface, full place name) of the administrative area that begins a name, longest first."""
+    for length in range(min(len(name) - 1, 12), 1, -1):
+        head = name[:length]
+        place = an.places.get(head)
+        if place and (head == place.name or len(head) >= 2):
+            return head, place.name
+    return None

@@ -1,0 +1,198 @@
+"""Stage 5: one entity per real thing across all articles of a build.
+
+Mentions are grouped by type group and name. Names then merge when the text declares an
+abbreviation (`（以下简称中山七院）`), when a short form is a subsequence of exactly one full name
+of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), and when a foreign name is the
+first part of a full one (约汉内斯). Departments are told apart by the institution they belong to;
+events by article and date. Entity ids come from (group, canonical name), never from counters.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+
+from .model import (Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention, PERSON_TYPES,
+                    Relation)
+
+ABBREVIATION = re.compile(r"（(?:后|以下|下)?简称[“\"]?([\u4e00-\u9fff\w]{2,12})[”\"]?）")
+GROUP_SLUG = {"Hospital": "hospital", "Department": "department", "MedicalTeam": "team",
+              "GovernmentAgency": "agency", "Organization": "organization", "Place": "place",
+              "Event": "event", "Condition": "condition", "Person": "person"}
+PERSON_PRIORITY = ("Patient", "Doctor", "Official", "Person")
+SHORT_LEAD = set("省市县区州")
+
+
+def group_of(label: str) -> str:
+    return "Person" if label in PERSON_TYPES else label
+
+
+def entity_id(group: str, name: str, date: str | None = None) -> str:
+    digest = hashlib.sha1(f"{group}\t{name}\t{date or ''}".encode("utf-8")).hexdigest()[:12]
+    return f"{GROUP_SLUG[group]}/{digest}"
+
+
+def is_subsequence(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
+    """Merge the mentions and relations of every article into entities and relations."""
+    articles = tuple(x.article for x in extractions)
+    by_article = {x.article.id: x.article for x in extractions}
+    mentions = [m for x in extractions for m in x.mentions]
+    mention_relations = [r for x in extractions for r in x.relations]
+
+    # Departments are named by their institution: 医务科 of two hospitals are two departments.
+    parents: dict[tuple, str] = {}
+    for r in mention_relations:
+        if r.kind == "partOf" and r.head.label == "Department":
+            parents.setdefault(_mkey(r.head), r.tail.key)
+
+    canonical = _canonical_names(mentions, by_article)
+
+    def cluster(m: Mention) -> tuple:
+        group = group_of(m.label)
+        name = canonical.get((group, m.key, _file(m)), m.key)
+        if group == "Department":
+            return (group, name, canonical.get(("Hospital", parents.get(_mkey(m), ""), _file(m)),
+                                               parents.get(_mkey(m), _file(m))))
+        if group == "Event":
+            return (group, name, m.article)
+        return (group, name)
+
+    members: dict[tuple, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        members[cluster(m)].append(m)
+    members = _merge_events(members)
+    event_of = {id(m): key for key, ms in members.items() for m in ms}
+
+    entities: dict[tuple, Entity] = {}
+    for key, ms in sorted(members.items(), key=lambda kv: kv[0]):
+        group, name = key[0], key[1]
+        names = Counter(m.key for m in ms) + Counter(m.text for m in ms if m.text != m.key)
+        aliases = tuple(sorted(n for n in names if n != name and not _pointer(n)))
+        if group == "Person":
+            labels = {m.label for m in ms}
+            label = next(t for t in PERSON_PRIORITY if t in labels)
+        else:
+            label = group
+        dates = Counter(m.date for m in ms if m.date)
+        date = dates.most_common(1)[0][0] if dates else None
+        if group == "Department":
+            ident = entity_id(group, f"{name}@{key[2]}")
+        elif group == "Event":
+            ident = entity_id(group, name, date or ms[0].article)
+        else:
+            ident = entity_id(group, name)
+        entities[key] = Entity(ident, name, label, aliases,
+                               tuple(sorted({m.article for m in ms})), date)
+
+    def entity_of(m: Mention) -> Entity | None:
+        key = event_of.get(id(m)) or cluster(m)
+        return entities.get(key)
+
+    relations: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
+    for r in mention_relations:
+        head, tail = entity_of(r.head), entity_of(r.tail)
+        if head is None:
+            head = _lookup(entities, r.head, cluster)
+        if tail is None:
+            tail = _lookup(entities, r.tail, cluster)
+        if head is None or tail is None or head.id == tail.id:
+            continue
+        relations[(head.id, r.kind, tail.id)].append(r.evidence)
+
+    # synthetic mentions (publisher as a department's home) become entities when missing
+    known_ids = {e.id for e in entities.values()}
+    result_relations = tuple(
+        Relation(h, k, t, tuple(dict.fromkeys(ev)))
+        for (h, k, t), ev in sorted(relations.items()) if h in known_ids and t in known_ids)
+    return KnowledgeGraph(articles, tuple(sorted(entities.values(), key=lambda e: e.id)),
+                          result_relations)
+
+
+def _lookup(entities, m: Mention, cluster) -> Entity | None:
+    return entities.get(cluster(m))
+
+
+def _mkey(m: Mention) -> tuple:
+    return (m.article, m.start, m.end, m.key)
+
+
+def _file(m: Mention) -> str:
+    return m.article.split("#", 1)[0]
+
+
+def _pointer(name: str) -> bool:
+    return name in ("我院", "本院", "该院", "两院")
+
+
+def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) -> dict[tuple, str]:
+    """(group, surface name, file) → the full name it stands for, where the text allows it."""
+    result: dict[tuple, str] = {}
+    by_file: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_file[_file(m)].append(m)
+    declared: dict[str, str] = {}
+    for article in by_article.values():
+        for match in ABBREVIATION.finditer(article.text):
+            before = [m for m in mentions if m.article == article.id and m.end <= match.start()
+                      and match.start() - m.end <= 1 and group_of(m.label) != "Person"]
+            if before:
+                declared[match.group(1)] = before[-1].key
+    for file, ms in by_file.items():
+        names: dict[str, Counter] = defaultdict(Counter)
+        for m in ms:
+            names[group_of(m.label)][m.key] += 1
+        for group, counter in names.items():
+            for name in counter:
+                full = declared.get(name)
+                if full and full in counter:
+                    result[(group, name, file)] = full
+                    continue
+                target = _expand(group, name, counter)
+                if target:
+                    result[(group, name, file)] = target
+    return result
+
+
+def _expand(group: str, name: str, counter: Counter) -> str | None:
+    if group == "Person":
+        if "·" not in name:
+            longer = [n for n in counter if "·" in n and n.split("·")[0] == name]
+            return longer[0] if len(longer) == 1 else None
+        return None
+    if group in ("Event", "Place", "Condition", "Department"):
+        return None
+    if len(name) > 6:
+        return None
+    options = [n for n in counter if len(n) > len(name) and n != name and (
+        (n.endswith(name) and name[0] in SHORT_LEAD)
+        or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
+    if not options:
+        return None
+    return max(options, key=lambda n: (counter[n], len(n)))
+
+
+def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Mention]]:
+    """Events of one article with the same date whose names contain one another are one event."""
+    keys = sorted((k for k in members if k[0] == "Event"), key=lambda k: -len(k[1]))
+    merged: dict[tuple, list[Mention]] = {k: v for k, v in members.items() if k[0] != "Event"}
+    kept: list[tuple] = []
+    for key in keys:
+        date = _date(members[key])
+        home = next((k for k in kept if k[2] == key[2] and key[1] in k[1]
+                     and (date is None or _date(merged[k]) in (None, date))), None)
+        if home:
+            merged[home].extend(members[key])
+        else:
+            kept.append(key)
+            merged[key] = list(members[key])
+    return merged
+
+
+def _date(ms: list[Mention]) -> str | None:
+    dates = [m.date for m in ms if m.date]
+    return dates[0] if dates else None

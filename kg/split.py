@@ -1,0 +1,108 @@
+"""Stage 3: clean text in, articles and sentences out.
+
+A newsletter file holds several stories; each ends with a byline in parentheses naming the unit
+and author (`（宣传科 张三）`). A story's title is its run of short opening lines.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .clean import CJK, DATE_ISO, CleanText
+from .model import Article, Sentence
+
+BYLINE = re.compile(rf"（[{CJK}A-Za-z·\s]{{2,40}}）\s*$")
+# A heading is short and has no sentence punctuation inside.
+MAX_TITLE = 40
+SENTENCE_END = re.compile(r"[。！？；!?;]+[”」』）]*|\n+")
+MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
+YEAR = re.compile(r"(20\d{2}|19\d{2})年")
+MASTHEAD_ISSUE = re.compile(r"第\s*\d+\s*期")
+
+
+def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
+    """Split one file's clean text into its stories (one, for an ordinary article)."""
+    paragraphs = clean.text.split("\n")
+    chunks: list[list[str]] = [[]]
+    for para in paragraphs:
+        chunks[-1].append(para)
+        if BYLINE.search(para.strip()) and len(para.strip()) > 0:
+            chunks.append([])
+    chunks = [c for c in chunks if "".join(c).strip()]
+    # Text after the last byline that is too short to be a story belongs to the masthead or footer.
+    if len(chunks) > 1 and sum(len(p) for p in chunks[-1]) < 80:
+        chunks[-2].extend(chunks.pop())
+    file_date = clean.date or _file_date(clean.text)
+    stem = Path(source).name
+    articles = []
+    for number, chunk in enumerate(chunks, start=1):
+        text = "\n".join(chunk).strip()
+        title = clean.title if len(chunks) == 1 and clean.title else _title(chunk)
+        date = (_first_full_date(text) if len(chunks) > 1 else None) or file_date
+        article_id = stem if len(chunks) == 1 else f"{stem}#{number}"
+        articles.append(Article(id=article_id, source=source, title=title or stem, text=text,
+                                date=date, publisher=clean.publisher, sentences=split_sentences(text)))
+    return tuple(articles)
+
+
+def _title(lines: list[str]) -> str | None:
+    heads = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            if heads:
+                break
+            continue
+        if len(line) > MAX_TITLE or re.search(r"[。！？]", line[:-1]):
+            break
+        heads.append(line.rstrip("：:"))
+    return " ".join(heads[-2:]) if heads else None
+
+
+def _first_full_date(text: str) -> str | None:
+    for match in DATE_ISO.finditer(text):
+        year, month, day = (int(g) for g in match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def _file_date(text: str) -> str | None:
+    """The publication date: a masthead line's date, else the first full date, else a year."""
+    for line in text.split("\n"):
+        if MASTHEAD_ISSUE.search(line):
+            found = _first_full_date(line)
+            if found:
+                return found
+    found = _first_full_date(text)
+    if found:
+        return found
+    year = YEAR.search(text)
+    return f"{year.group(1)}" if year else None
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Sentences with their offsets; a line break also ends one (headings, captions)."""
+    sentences = []
+    start = 0
+    for match in SENTENCE_END.finditer(text):
+        end = match.end()
+        _append(sentences, text, start, end)
+        start = end
+    _append(sentences, text, start, len(text))
+    return tuple(sentences)
+
+
+def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if stripped:
+        offset = start + chunk.index(stripped)
+        sentences.append(Sentence(offset, offset + len(stripped), stripped))
+
+
+def resolve_date(month: int, day: int, article_date: str | None) -> str | None:
+    """ISO date of a day given as M月D日, the year taken from the article's date."""
+    if not article_date or not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{article_date[:4]}-{month:02d}-{day:02d}"
