@@ -41,14 +41,21 @@ NAME_BREAKS = {"我", "我们", "该", "本", "两", "各", "全", "此", "其",
                "和", "及", "以及", "对", "向", "为", "由", "将", "从", "等", "的", "是", "了", "原", "前",
                "新", "现", "就", "于", "赴", "抵达", "前往", "来到", "所在", "当地", "多家", "一家",
                "患者", "医联体", "签约", "帮扶", "对口", "支援", "共建", "参观", "走进", "深入", "受援",
-               "援", "派驻", "联合", "携手", "组织", "召开", "举办", "举行", "主办", "承办"}
+               "援", "派驻", "联合", "携手", "组织", "召开", "举办", "举行", "主办", "承办",
+               # generic modifiers: 上级医院 or 县级医院 is a kind of hospital, not a name
+               "上级", "下级", "基层", "县级", "市级", "省级", "区级", "乡级", "二甲", "三甲", "二级", "三级",
+               "双方", "对方", "另一方", "一方", "代表", "各级", "定点", "综合", "公立", "民营", "大型",
+               "这家", "那家", "每家", "其他", "相关", "有关", "同级", "牵头", "成员", "合作", "共建"}
 NAME_TAGS = {"n", "nr", "nr1", "nr2", "nrj", "nrf", "nrfg", "nrt", "ns", "nsf", "nt", "nz", "nl", "ng",
-             "j", "b", "an", "l", "i", "nis", "ndep", "norg", "ntitle"}
+             "j", "b", "nis", "ndep", "norg"}
+# Words for a kind of unit that take any adjective (主要科室, 智慧门诊): never a department's name.
+GENERIC_UNITS = {"科室", "门诊", "病房", "诊室", "病区", "药房", "专科门诊", "住院部", "实验室"}
+# Ambiguous suffixes that are still safe once a name stands before them.
+AGENCY_AMBIGUOUS_OK = {"局", "委员会", "督查组", "督导组"}
 MAX_NAME_PREFIX = 18
 MAX_NAME_TOKENS = 7
 SHORT_PREFIXES = set("省市县区州镇乡")
 NUMERAL_SHORT_FORM = re.compile(rf"[{CJK}]{{1,4}}?[一二三四五六七八九十]院(?![长士区内外办领务])")
-FOREIGN_NAME = re.compile(rf"[{CJK}]{{1,8}}(?:·[{CJK}]{{1,10}})+")
 PSEUDONYM = re.compile(rf"([{CJK}]{{1,3}})（化名）")
 HONORIFIC = re.compile(rf"([{CJK}])(先生|女士|阿姨|大爷|大妈|老伯|奶奶|爷爷|师傅|老人|大叔|大姐)")
 QUOTED = re.compile(r"“([^“”]{4,60})”")
@@ -70,6 +77,8 @@ class Analyzer:
     org_suffix_type: dict[str, str]
     departments: dict[str, str]
     department_re: re.Pattern
+    unit_suffixes: frozenset[str]
+    unit_words: frozenset[str]
     event_re: re.Pattern
     event_ambiguous: frozenset[str]
     conditions: frozenset[str]
@@ -87,9 +96,14 @@ def _alternation(terms) -> re.Pattern:
 def default_analyzer(use_lac: bool = True) -> Analyzer:
     surnames = lexicon.load("surnames.tsv")
     titles = {e.term: e.type for e in lexicon.load("titles.tsv")}
-    org_suffixes = {e.term: e.type for e in lexicon.load("org_suffixes.tsv")
-                    if not e.note.startswith("ambiguous") and e.type != "Department"}
+    suffix_entries = lexicon.load("org_suffixes.tsv")
+    org_suffixes = {e.term: e.type for e in suffix_entries if e.type != "Department" and (
+        not e.note.startswith("ambiguous") or e.term in AGENCY_AMBIGUOUS_OK)}
     departments = {e.term: e.type for e in lexicon.load("departments.tsv")}
+    # Unit suffixes (科, 手术室, 工会) name a department only after a modifier: 介入手术室, 院工会.
+    unit_words = frozenset(e.term for e in suffix_entries if e.type == "Department")
+    unit_suffixes = frozenset(t for t in unit_words if t not in GENERIC_UNITS and not next(
+        e for e in suffix_entries if e.term == t).note.startswith("ambiguous"))
     events = lexicon.load("event_nouns.tsv")
     conditions = lexicon.load("conditions.tsv")
     places = lexicon.places()
@@ -102,8 +116,8 @@ def default_analyzer(use_lac: bool = True) -> Analyzer:
         tokenizer.add_word(term, 2000, "ntitle")
     for term, kind in org_suffixes.items():
         tokenizer.add_word(term, 2000, "norg")
-    for term in places:
-        if len(term) >= 2:
+    for term, place in places.items():
+        if term == place.name and len(term) >= 2:  # short forms (合作, 资源) are ordinary words too
             tokenizer.add_word(term, 1000, "ns")
     for pointer in POINTERS:
         tokenizer.add_word(pointer, 5000, "r")
@@ -125,7 +139,9 @@ def default_analyzer(use_lac: bool = True) -> Analyzer:
         org_suffix_re=_alternation(org_suffixes),
         org_suffix_type=org_suffixes,
         departments=departments,
-        department_re=_alternation(departments),
+        department_re=_alternation(list(departments) + list(unit_suffixes)),
+        unit_suffixes=unit_suffixes,
+        unit_words=unit_words,
         event_re=_alternation(e.term for e in events),
         event_ambiguous=frozenset(e.term for e in events if e.note.startswith("ambiguous")),
         conditions=frozenset(e.term for e in conditions if e.type == "term"),
@@ -169,15 +185,11 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
 
     for start, end, label in _institutions(text, tokens, starts, ends, an):
         names.append((start, end, label, text[start:end]))
-    for match in an.department_re.finditer(text):
-        if match.start() in starts or _after_institution(names, match.start()):
-            names.append((match.start(), match.end(), "Department", match.group()))
+    names.extend(_departments(text, tokens, ends, an))
     for token in tokens:
-        if (token.word.endswith("科") and 3 <= len(token.word) <= 6 and token.tag != "ndep"
-                and not re.search(r"[学本专预外内]科$|^[一二三四五六七八九十\d]", token.word)):
-            names.append((token.start, token.end, "Department", token.word))
         place = an.places.get(token.word)
-        if place and (token.word == place.name or token.tag == "ns") and len(token.word) >= 2:
+        if place and len(token.word) >= 2 and (token.word == place.name or token.tag == "ns" and
+                                                place.level in ("province", "country", "city")):
             names.append((token.start, token.end, "Place", place.name))
     for start, end, label, name in _people(text, tokens, an):
         names.append((start, end, label, name))
@@ -185,7 +197,10 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
         for match in re.finditer(pointer, text):
             names.append((match.start(), match.end(), "Pointer", pointer))
 
-    events = list(_events(text, tokens, an, article.date))
+    names = _drop_specialty_lists(text, names)
+    people = [(s, e) for s, e, label, _ in names if label in ("Person", "Patient")]
+    events = [ev for ev in _events(text, tokens, an, article.date)
+              if not any(s < ev[1] and ev[0] < e for s, e in people)]
     conditions = list(_conditions(text, an))
 
     mentions = []
@@ -197,6 +212,25 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     for start, end, label, name in filter_spans(conditions):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
     return mentions
+
+
+def _drop_specialty_lists(text: str, names):
+    """覆盖泌尿外科、骨科、急诊科: a list of specialties with no institution is not departments."""
+    departments = sorted((s, e) for s, e, label, _ in names if label == "Department")
+    listed: set[tuple[int, int]] = set()
+    run: list[tuple[int, int]] = []
+    for span in departments:
+        if run and text[run[-1][1]:span[0]] in ("、", "和", "及", "与", "，"):
+            run.append(span)
+        else:
+            if len(run) >= 3:
+                listed.update(run)
+            run = [span]
+    if len(run) >= 3:
+        listed.update(run)
+    institution_ends = {e for s, e, label, _ in names if label not in ("Department", "Person", "Patient")}
+    listed = {span for span in listed if span[0] not in institution_ends}
+    return [n for n in names if (n[0], n[1]) not in listed]
 
 
 def filter_spans(spans):
@@ -222,15 +256,15 @@ def _after_institution(names, position: int) -> bool:
 def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[int], an: Analyzer):
     for match in an.org_suffix_re.finditer(text):
         suffix_start, end = match.span()
-        if end not in ends and end != len(text):
+        if end not in ends and end != len(text) and not _splits_into_units(text, tokens, end, an):
             continue
         if re.match(r"(委员|书记|副书记|常委|成员)", text[end:end + 3]) and match.group().endswith("委"):
             continue  # 党工委委员: an office, not the body
         start = _extend_left(text, tokens, suffix_start, an)
         prefix = text[start:suffix_start]
         label = an.org_suffix_type[match.group()]
-        if not prefix and len(match.group()) <= 3:
-            continue  # a bare 医院 or 政府 names nothing
+        if not prefix:
+            continue  # a bare 医院 or 卫生院 names nothing
         yield start, end, label
     for match in NUMERAL_SHORT_FORM.finditer(text):
         end = match.end()
@@ -240,8 +274,18 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
             yield start, end, "Hospital"
 
 
+def _splits_into_units(text: str, tokens: list[Token], end: int, an: Analyzer) -> bool:
+    """A name may end inside a jieba word when the rest is a unit or a title (医院|办公室)."""
+    for token in tokens:
+        if token.start < end < token.end:
+            rest = text[end:token.end]
+            return rest in an.departments or rest in an.titles or rest in an.unit_words
+    return False
+
+
 def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
-                 max_tokens: int = MAX_NAME_TOKENS, max_chars: int = MAX_NAME_PREFIX) -> int:
+                 max_tokens: int = MAX_NAME_TOKENS, max_chars: int = MAX_NAME_PREFIX,
+                 unit: bool = False) -> int:
     """Start of the name whose head begins at position: walk left over name-like tokens."""
     start = position
     used = 0
@@ -263,6 +307,11 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             break
         if not _name_like(token.word, token.tag, an):
             break
+        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b") or token.word in NAME_BREAKS
+                     or re.fullmatch("第?[一二三四五六七八九十]", token.word) is None and token.tag == "m"
+                     or token.tag in ("ns", "norg", "ndep", "ntitle") or token.word in an.places
+                     or "院" in token.word and token.word != "院" or token.word in NAME_PARTS - {"儿童", "口腔", "肿瘤", "中医"}):
+            break  # a department's modifier is never a place, an institution or another unit
         start = token.start
         used += 1
     return start
@@ -278,6 +327,23 @@ def _name_like(word: str, tag: str, an: Analyzer) -> bool:
     if not re.fullmatch(rf"[{CJK}A-Za-z]+", word):
         return False
     return tag in NAME_TAGS
+
+
+def _departments(text: str, tokens: list[Token], ends: set[int], an: Analyzer):
+    """Lexicon departments (心内科), possibly with a modifier (儿童口腔科), and modifier + unit
+    suffix (介入手术室, 普外一科, 院工会)."""
+    for match in an.department_re.finditer(text):
+        head, end = match.span()
+        if end not in ends and end != len(text) and not _splits_into_units(text, tokens, end, an):
+            continue
+        start = _extend_left(text, tokens, head, an, max_tokens=2, max_chars=5, unit=True)
+        term = match.group()
+        if start == head and term not in an.departments:
+            continue
+        name = text[start:end]
+        if re.search(r"[学本专预]科$", name) or name in ("科室", "专科", "学科"):
+            continue
+        yield start, end, "Department", name
 
 
 # ------------------------------------------------------------------ people
@@ -297,10 +363,10 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
             pos += len(word)
         candidates.extend((s, e) for s, e in merged)
     for token in tokens:
-        if token.tag.startswith("nr") and 2 <= len(token.word) <= 4:
+        # jieba tags many ordinary words nr (关怀, 华丽): trust it only next to a title
+        if token.tag.startswith("nr") and 2 <= len(token.word) <= 4 and (
+                an.title_re.match(text, token.end) or _title_ends_at(text, token.start, an)):
             candidates.append((token.start, token.end))
-    for match in FOREIGN_NAME.finditer(text):
-        candidates.append(match.span())
     for start, end in candidates:
         name = text[start:end]
         name = _strip_titles(name, an)
@@ -310,13 +376,23 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
         if self_is_name(name, an):
             spans.append((start, start + len(name), "Person", name))
     for match in PSEUDONYM.finditer(text):
-        spans.append((match.start(1), match.end(1), "Patient", match.group(1)))
+        # the name is the last word before （化名）: 患儿阳阳（化名） → 阳阳
+        last = [t for t in tokens if match.start(1) <= t.start < match.end(1)]
+        start = last[-1].start if last and last[-1].end == match.end(1) and len(last[-1].word) >= 2 \
+            else match.start(1)
+        if len(last) >= 2 and len(last[-1].word) == 1:
+            start = last[-2].start
+        spans.append((start, match.end(1), "Patient", text[start:match.end(1)]))
     for match in HONORIFIC.finditer(text):
         if match.group(1) in an.surnames and (match.start() == 0 or not re.match(
                 rf"[{CJK}]", text[match.start() - 1]) or text[match.start() - 1] in "的位名是和与及、"):
             spans.append((match.start(), match.end(), "Patient", match.group()))
     spans.extend(_listed_names(text, spans, an))
     return spans
+
+
+def _title_ends_at(text: str, position: int, an: Analyzer) -> bool:
+    return any(m.end() == position for m in an.title_re.finditer(text, max(0, position - 8), position))
 
 
 def self_is_name(name: str, an: Analyzer) -> bool:
@@ -395,7 +471,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
             if token.end != first or start - token.start > 26:
                 break
             if (token.word in EVENT_LEFT_BREAKS or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
-                                                                 "t", "d", "m", "q"}
+                                                                 "t", "d", "m", "q", "ntitle", "nr"}
                     or not re.fullmatch(rf"[{CJK}A-Za-z\d]+", token.word)):
                 if token.tag == "m" and re.fullmatch(r"\d{4}年|第[一二三四五六七八九十\d]+[届期次批]?", token.word):
                     first = token.start

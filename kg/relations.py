@@ -55,8 +55,10 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 if unit:
                     add(m, "worksAt", unit)
             if m.label == "Department":
-                parent = _adjacent_before(text, m, inside, INSTITUTION_LABELS)
-                parent = parent or _home_institution(article, mentions, m)
+                parent = (_adjacent_before(text, m, inside, INSTITUTION_LABELS)
+                          or _publisher_hospital(article, m)
+                          or _nearest_before(m, inside, {"Hospital"})
+                          or _home_institution(article, mentions, m))
                 if parent:
                     add(m, "partOf", parent)
             if m.label == "MedicalTeam":
@@ -258,10 +260,20 @@ def _prefix_institution(m: Mention, mentions) -> Mention | None:
     return None
 
 
-def _home_institution(article: Article, mentions, m: Mention) -> Mention | None:
-    """A department with no institution before it belongs to the article's own hospital."""
+def _publisher_hospital(article: Article, m: Mention) -> Mention | None:
+    """In a hospital's own news, a department named alone is one of the publisher's."""
     if article.publisher and _label_of(article.publisher) == "Hospital":
         return Mention(article.id, m.start, m.start, "Hospital", article.publisher, article.publisher)
+    return None
+
+
+def _nearest_before(m: Mention, inside, labels) -> Mention | None:
+    before = [x for x in inside if x.label in labels and x.end <= m.start]
+    return before[-1] if before else None
+
+
+def _home_institution(article: Article, mentions, m: Mention) -> Mention | None:
+    """Otherwise it belongs to the hospital the article is most about."""
     hospitals = Counter(x.key for x in mentions if x.label == "Hospital")
     if hospitals:
         name = hospitals.most_common(1)[0][0]
@@ -296,11 +308,22 @@ def _host(sentence: Sentence, event: Mention, inside, verbs) -> Mention | None:
     return None
 
 
+TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
+# Township health centres are named after their township: 下邽中心卫生院 is in 下邽.
+TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
+
+
 def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
-    """(surface, full place name) of the administrative area that begins a name, longest first."""
+    """(surface, full place name) of the administrative area that begins a name, longest first:
+    a full gazetteer name (玛曲县), a province or country by its short name (河南), a town."""
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
-        if place and (head == place.name or len(head) >= 2):
+        if place and (head == place.name or place.level in ("province", "country")):
+            rest = name[length:]
+            town = TOWN.match(rest)
             return head, place.name
+    town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
+    if town and len(town.group(1)) < len(name):
+        return town.group(1), town.group(1)
     return None

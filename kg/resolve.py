@@ -164,12 +164,15 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
             longer = [n for n in counter if "·" in n and n.split("·")[0] == name]
             return longer[0] if len(longer) == 1 else None
         return None
-    if group in ("Event", "Place", "Condition", "Department"):
+    if group == "Place":
+        longer = [n for n in counter if len(n) > len(name) and n.startswith(name)]
+        return longer[0] if len(longer) == 1 else None
+    if group in ("Event", "Condition", "Department"):
         return None
     if len(name) > 6:
         return None
     options = [n for n in counter if len(n) > len(name) and n != name and (
-        (n.endswith(name) and name[0] in SHORT_LEAD)
+        (n.endswith(name) and (name[0] in SHORT_LEAD or len(name) >= 4))
         or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
     if not options:
         return None
