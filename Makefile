@@ -1,16 +1,24 @@
-# hospital-kg: `make run` sets up .venv and builds the examples; `make test` runs the tests.
+# hospital-kg
+#   make run   set up .venv (pinned versions) and build examples/articles into output/
+#   make test  the test suite (installs the Debian packages the real-client tests use)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Real clients used by the tests: a browser for graph.html, an independent Turtle parser.
+DEBIAN_PACKAGES := chromium raptor2-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install clean
+.PHONY: run test install system-deps bench clean
 
 run: $(STAMP)
 	$(BIN)/kg build examples/articles --out output
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 install: $(STAMP)
 
@@ -20,6 +28,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null; then \
+		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
 
 clean:
 	rm -rf $(VENV) output
