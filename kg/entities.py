@@ -32,6 +32,8 @@ jieba.setLogLevel(logging.WARNING)
 
 # Words that refer to an institution without naming it: never entities, resolved from context.
 POINTERS = ("我院", "本院", "该院", "两院", "我局", "本局", "我委", "我中心", "该中心", "全院", "各院")
+# A team named only by its kind (医疗队队长梁琰) is the team the article is about.
+TEAM_POINTERS = ("医疗队", "专家团队", "医疗团队", "帮扶团队", "帮扶医疗队", "专家组")
 # Tokens that can be part of an institution's name although jieba tags them otherwise.
 NAME_PARTS = {"附属", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十",
               "中心", "人民", "中医", "妇幼", "儿童", "口腔", "肿瘤", "职工", "社区", "街道", "联合",
@@ -193,7 +195,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
             names.append((token.start, token.end, "Place", place.name))
     for start, end, label, name in _people(text, tokens, an):
         names.append((start, end, label, name))
-    for pointer in POINTERS:
+    for pointer in POINTERS + TEAM_POINTERS:
         for match in re.finditer(pointer, text):
             names.append((match.start(), match.end(), "Pointer", pointer))
 
@@ -258,13 +260,17 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
         suffix_start, end = match.span()
         if end not in ends and end != len(text) and not _splits_into_units(text, tokens, end, an):
             continue
-        if re.match(r"(委员|书记|副书记|常委|成员)", text[end:end + 3]) and match.group().endswith("委"):
+        if re.match(r"(委员|书记|副书记|常委|成员)", text[end:end + 3]) and re.search("(委|党组|党总支)$", match.group()):
             continue  # 党工委委员: an office, not the body
-        start = _extend_left(text, tokens, suffix_start, an)
-        prefix = text[start:suffix_start]
         label = an.org_suffix_type[match.group()]
+        if len(match.group()) == 1 and suffix_start not in starts:
+            continue  # 局 inside 格局 or 布局
+        start = _extend_left(text, tokens, suffix_start, an, team=label == "MedicalTeam")
+        prefix = text[start:suffix_start]
         if not prefix:
             continue  # a bare 医院 or 卫生院 names nothing
+        if not _has_name_signal(tokens, start, suffix_start, an) and prefix not in SHORT_PREFIXES:
+            continue  # 充分发挥医院: the words before the suffix are not a name
         yield start, end, label
     for match in NUMERAL_SHORT_FORM.finditer(text):
         end = match.end()
@@ -272,6 +278,24 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
         start = _extend_left(text, tokens, core, an, max_tokens=2, max_chars=4)
         if start < core:
             yield start, end, "Hospital"
+
+
+ZONES = {"示范区", "开发区", "高新区", "新区", "经开区", "社区", "街道", "园区"}
+SIGNAL_TAGS = ("ns", "nr", "nz", "nt", "j", "yg", "zg", "nrt", "nrfg", "norg")
+
+
+def _has_name_signal(tokens: list[Token], start: int, end: int, an: Analyzer) -> bool:
+    """A name needs something proper before its suffix: a place, a personal or proper noun,
+    an ordinal, an unknown character or another institution's name."""
+    for token in tokens:
+        if start <= token.start and token.end <= end:
+            if (token.tag.startswith(SIGNAL_TAGS) or token.word in an.places or token.word in ZONES
+                    or re.fullmatch(r"第?[一二三四五六七八九十百\d]+", token.word)
+                    or re.fullmatch(r"[A-Za-z]+", token.word)):
+                return True
+        elif token.start < start < token.end:
+            return True  # the name began inside a word the tokenizer did not know
+    return False
 
 
 def _splits_into_units(text: str, tokens: list[Token], end: int, an: Analyzer) -> bool:
@@ -285,7 +309,7 @@ def _splits_into_units(text: str, tokens: list[Token], end: int, an: Analyzer) -
 
 def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
                  max_tokens: int = MAX_NAME_TOKENS, max_chars: int = MAX_NAME_PREFIX,
-                 unit: bool = False) -> int:
+                 unit: bool = False, team: bool = False) -> int:
     """Start of the name whose head begins at position: walk left over name-like tokens."""
     start = position
     used = 0
@@ -305,7 +329,11 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             break
         if used >= max_tokens or position - token.start > max_chars:
             break
-        if not _name_like(token.word, token.tag, an):
+        if team and (token.word in TEAM_PARTS or re.fullmatch(r"\d{4}年|第?[一二三四五六七八九十\d]+批?", token.word)):
+            start = token.start
+            used += 1
+            continue
+        if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token):
             break
         if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b") or token.word in NAME_BREAKS
                      or re.fullmatch("第?[一二三四五六七八九十]", token.word) is None and token.tag == "m"
@@ -315,6 +343,19 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
         start = token.start
         used += 1
     return start
+
+
+TEAM_PARTS = {"对口", "帮扶", "援", "支援", "援助", "批", "批援", "组团式", "派驻", "医疗", "专家"}
+
+
+def _unknown_char(tokens: list[Token], token: Token) -> bool:
+    """下邽: a rare character jieba does not know, or a locative right before one."""
+    if token.tag in ("yg", "zg") or token.tag == "x" and re.fullmatch(rf"[{CJK}]", token.word):
+        return True
+    if token.tag == "f" and len(token.word) == 1:
+        following = next((t for t in tokens if t.start == token.end), None)
+        return following is not None and following.tag in ("yg", "zg")
+    return False
 
 
 def _name_like(word: str, tag: str, an: Analyzer) -> bool:
@@ -338,7 +379,8 @@ def _departments(text: str, tokens: list[Token], ends: set[int], an: Analyzer):
             continue
         start = _extend_left(text, tokens, head, an, max_tokens=2, max_chars=5, unit=True)
         term = match.group()
-        if start == head and term not in an.departments:
+        if start == head and term not in an.departments and not (
+                len(term) >= 3 or term in ("党办", "院办")):
             continue
         name = text[start:end]
         if re.search(r"[学本专预]科$", name) or name in ("科室", "专科", "学科"):
@@ -368,6 +410,11 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
                 an.title_re.match(text, token.end) or _title_ends_at(text, token.start, an)):
             candidates.append((token.start, token.end))
     for start, end in candidates:
+        for k in (1, 2):
+            title = an.title_re.match(text, end - k)
+            if title and title.end() > end and end - k > start:
+                end -= k  # 习总|书记: the name stops where a title begins
+                break
         name = text[start:end]
         name = _strip_titles(name, an)
         if not name:
@@ -440,7 +487,7 @@ def _listed_names(text: str, spans, an: Analyzer):
 # ------------------------------------------------------------------ events and conditions
 
 EVENT_LEFT_BREAKS = {"召开", "举行", "举办", "开展", "出席", "参加", "主持", "组织", "进行", "在", "于",
-                     "参与", "到", "赴", "的", "了", "并", "和", "与", "及", "以及", "是", "为", "将",
+                     "参与", "到", "赴", "的", "了", "并", "及", "以及", "是", "为", "将",
                      "此次", "本次", "这次", "该", "期间", "随后", "会上", "当天", "近日", "日前", "上午",
                      "下午", "晚上", "成功", "隆重", "顺利", "正式", "积极", "共同", "受邀", "应邀", "一场",
                      "一次", "作为", "通过", "以", "由", "对", "向", "给", "从", "前往", "走进", "来到"}
@@ -470,6 +517,9 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
                 continue
             if token.end != first or start - token.start > 26:
                 break
+            if token.word in ("与", "和") and token.start > 0:
+                first = token.start  # 甲医院与乙卫生院技术帮扶合作签约仪式
+                continue
             if (token.word in EVENT_LEFT_BREAKS or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
                                                                  "t", "d", "m", "q", "ntitle", "nr"}
                     or not re.fullmatch(rf"[{CJK}A-Za-z\d]+", token.word)):
@@ -478,15 +528,52 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
                     continue
                 break
             first = token.start
+        # a name does not begin with an adverb or a bare verb (陪同检查, 深入督导检查)
+        for token in tokens:
+            if token.start == first and first < start and token.tag in ("d", "ad", "v", "a", "vd") \
+                    and token.word not in ("义诊", "签约", "共建"):
+                first = token.end
+        while text[first:first + 1] in ("与", "和"):
+            first += 1
+        end = _extend_object(text, tokens, end, match.group(), an)
         name = text[first:end]
-        if match.group() in an.event_ambiguous and first == start:
+        if match.group() in an.event_ambiguous and first == start and end == match.end():
             continue
-        if len(name) < 3:
+        if len(name) < 3 or _in_enumeration(text, first, end):
             continue
         yield first, end, name, date
 
 
+OBJECT_TAKING = {"督导检查", "检查", "督查", "督导", "调研", "考察", "慰问", "看望", "视察", "指导"}
+
+
+def _extend_object(text: str, tokens: list[Token], end: int, noun: str, an: Analyzer) -> int:
+    """督导检查安全生产工作: an activity verb names its event together with its object."""
+    if noun not in OBJECT_TAKING:
+        return end
+    new_end = end
+    for token in tokens:
+        if token.start < end:
+            continue
+        if token.start != new_end or token.tag not in ("n", "vn", "nz", "an", "j") or new_end - end > 10:
+            break
+        new_end = token.end
+        if token.word == "工作":
+            break
+    return new_end
+
+
+def _in_enumeration(text: str, start: int, end: int) -> bool:
+    """手术示教、教学查房、学术授课等方式: activities in a list are kinds of work, not events."""
+    return text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、" or text[end:end + 1] == "等"
+
+
+PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|罹患|入院|就诊|治疗|手术|术后|化名|病史")
+
+
 def _conditions(text: str, an: Analyzer):
+    if not PATIENT_CONTEXT.search(text):
+        return  # 高血压日义诊: a disease named outside a patient's story is a topic, not a condition
     for match in an.condition_re.finditer(text):
         yield match.start(), match.end(), "Condition", match.group()
     for match in DIAGNOSIS.finditer(text):

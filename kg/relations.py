@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from . import lexicon
-from .entities import Analyzer
+from .entities import TEAM_POINTERS, Analyzer
 from .model import Article, Evidence, Mention, MentionRelation, Sentence
 
 ORG_LABELS = {"Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization"}
@@ -22,8 +22,16 @@ TITLE_GAP = re.compile(r"[、\s]*")
 
 
 def _triggers(kind: str) -> tuple[str, ...]:
-    return tuple(sorted((e.term for e in lexicon.load("triggers.tsv") if e.type == kind),
-                        key=len, reverse=True))
+    """Literal trigger words of one relation kind; gapped patterns (在…帮扶下) and symmetric words
+    (签约, 合作) are handled by the rules themselves."""
+    return tuple(sorted((e.term for e in lexicon.load("triggers.tsv") if e.type == kind
+                         and "…" not in e.term and "symmetric" not in e.note
+                         and "member/leader" not in e.note), key=len, reverse=True))
+
+
+AID_UNDER = re.compile(r"在([^，。；]{2,30}?)(?:的)?(?:技术力量的)?(?:帮扶|指导|支持|帮助|带动)下")
+# Between an institution and the aid verb only adverbs and such may stand: 长期对口帮扶, 对…进行帮扶.
+AID_GAP = re.compile(r"^[\u4e00-\u9fff]{0,6}$")
 
 
 def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer: Analyzer
@@ -49,11 +57,17 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
 
         text = article.text
         # worksAt and partOf: what stands right before a person or a department
+        previous_unit = None
         for m in inside:
             if m.label in PERSON_LABELS and m.label != "Patient":
                 unit = _unit_before(text, m, inside, analyzer)
+                if unit is None and previous_unit is not None and _titled_after_comma(text, m, analyzer):
+                    unit = previous_unit  # 部长楚文宇，副部长蔡伟涛: the same unit, not repeated
+                if unit is None and _generic_hospital_before(text, m, analyzer):
+                    unit = _publisher_hospital(article, m) or _home_institution(article, mentions, m)
                 if unit:
                     add(m, "worksAt", unit)
+                previous_unit = unit
             if m.label == "Department":
                 parent = (_adjacent_before(text, m, inside, INSTITUTION_LABELS)
                           or _publisher_hospital(article, m)
@@ -67,15 +81,28 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                     add(m, "partOf", parent)
         # aid
         orgs = [m for m in inside if m.label in INSTITUTION_LABELS | {"Place"}]
+        helpers = [m for m in orgs if m.label != "Place"]
+        receivers = [m for m in orgs if m.label in ("Hospital", "Organization")]
         for trigger, passive in _find(sentence.text, triggers["aidedBy"], triggers["aidedBy_passive"]):
             at = sentence.start + trigger
-            before = [m for m in orgs if m.end <= at and at - m.end <= 12 and m.label != "Place"]
-            after = [m for m in orgs if m.start >= at and m.start - at <= 12]
+            if any(m.start < at < m.end for m in inside):
+                continue  # the word is part of a name (对口帮扶医疗队)
+            before = [m for m in (receivers if passive else helpers) if m.end <= at
+                      and AID_GAP.match(text[m.end:at])]
+            after = [m for m in (helpers if passive else receivers) if m.start >= at
+                     and AID_GAP.match(text[at:m.start])]
             if before and after:
                 helper, receiver = before[-1], after[0]
                 if passive:
                     helper, receiver = receiver, helper
                 add(receiver, "aidedBy", helper)
+        under = AID_UNDER.search(sentence.text)
+        if under:
+            span_start, span_end = sentence.start + under.start(1), sentence.start + under.end(1)
+            givers = [m for m in helpers if span_start <= m.start < span_end]
+            takers = [m for m in receivers if m.end <= sentence.start + under.start()]
+            if givers and takers:
+                add(takers[0], "aidedBy", givers[0])
         for team in (m for m in inside if m.label == "MedicalTeam"):
             aim = re.search("援(?:助)?([\u4e00-\u9fff]{2,8}?)(?:中国)?医疗队", team.text)
             if aim and aim.group(1) in analyzer.places:
@@ -150,11 +177,17 @@ def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
     """我院 is the publisher; 该院 the hospital last named; other pointers name nothing."""
     publisher_label = _label_of(article.publisher) if article.publisher else None
     last_hospital = None
+    teams = [m for m in mentions if m.label == "MedicalTeam"]
     for m in sorted(mentions, key=lambda m: m.start):
         if m.label == "Hospital":
             last_hospital = m
         if m.label != "Pointer":
             yield m
+        elif m.text in TEAM_POINTERS:
+            same_kind = [t for t in teams if t.key.endswith(m.text)] or teams
+            earlier = [t for t in same_kind if t.start < m.start] or same_kind
+            if earlier:
+                yield Mention(m.article, m.start, m.end, "MedicalTeam", m.text, earlier[-1].key)
         elif m.text in ("我院", "本院") and article.publisher and publisher_label:
             yield Mention(m.article, m.start, m.end, publisher_label, m.text, article.publisher)
         elif m.text == "该院" and last_hospital:
@@ -246,6 +279,32 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
     return None
 
 
+def _title_run_start(text: str, position: int, an: Analyzer) -> int:
+    """Start of the run of titles (joined by 、) that ends at position."""
+    pos = position
+    while True:
+        hit = None
+        for match in an.title_re.finditer(text, max(0, pos - 8), pos):
+            if match.end() == pos and (hit is None or match.start() < hit.start()):
+                hit = match
+        if not hit:
+            return pos
+        pos = hit.start()
+        if text[pos - 1:pos] == "、":
+            pos -= 1
+
+
+def _titled_after_comma(text: str, m: Mention, an: Analyzer) -> bool:
+    start = _title_run_start(text, m.start, an)
+    return start < m.start and text[start - 1:start] in ("，", "、")
+
+
+def _generic_hospital_before(text: str, m: Mention, an: Analyzer) -> bool:
+    """医院党委书记杨冬林: the hospital the article is about."""
+    start = _title_run_start(text, m.start, an)
+    return start < m.start and text[max(0, start - 2):start] in ("医院", "本院", "我院")
+
+
 def _adjacent_before(text: str, m: Mention, mentions, labels) -> Mention | None:
     for x in mentions:
         if x.label in labels and (x.end == m.start or x.end + 1 == m.start and text[x.end] == "的"):
@@ -291,11 +350,12 @@ def _host(sentence: Sentence, event: Mention, inside, verbs) -> Mention | None:
     # 在 X 举行 / 召开 after the event, or before it
     for m in institutions:
         s = m.start - sentence.start
-        if text[max(0, s - 1):s] == "在" and re.match(r"(隆重)?(举行|召开|举办|开展|进行)", text[m.end - sentence.start:]):
+        if text[max(0, s - 1):s] == "在" and re.match(
+                r"(隆重|成功|顺利|正式|盛大)?(举行|召开|举办|开展|进行|开班|开幕|启动)", text[m.end - sentence.start:]):
             return m
         if text[max(0, s - 1):s] == "由" and re.match(r"(主办|承办|举办|组织|主持)", text[m.end - sentence.start:]):
             return m
-        if text[max(0, s - 2):s] in ("来到", "走进") or text[max(0, s - 1):s] == "到":
+        if text[max(0, s - 2):s] in ("来到", "走进", "抵达", "深入", "前往") or text[max(0, s - 1):s] in ("到", "赴"):
             if s < rel:
                 return m
     before = [m for m in institutions if m.end <= event.start]
@@ -308,7 +368,7 @@ def _host(sentence: Sentence, event: Mention, inside, verbs) -> Mention | None:
     return None
 
 
-TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
+TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|示范区|开发区|高新区|经开区|社区))")
 # Township health centres are named after their township: 下邽中心卫生院 is in 下邽.
 TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
