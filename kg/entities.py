@@ -420,7 +420,9 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
         if not name:
             continue
         start = text.find(name, start)
-        if self_is_name(name, an):
+        titled = an.title_re.match(text, start + len(name)) or _title_ends_at(text, start, an)
+        if self_is_name(name, an) or titled and re.fullmatch(rf"[{CJK}]{{2,4}}", name) and not re.search(
+                r"[院科局委市县省区镇村部处室队组]$", name):
             spans.append((start, start + len(name), "Person", name))
     for match in PSEUDONYM.finditer(text):
         # the name is the last word before （化名）: 患儿阳阳（化名） → 阳阳

@@ -65,9 +65,14 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                     unit = previous_unit  # 部长楚文宇，副部长蔡伟涛: the same unit, not repeated
                 if unit is None and _generic_hospital_before(text, m, analyzer):
                     unit = _publisher_hospital(article, m) or _home_institution(article, mentions, m)
+                if unit is None and _is_byline(text, m, analyzer):
+                    unit = _line_unit(text, m, mentions) or _publisher_org(article, m)
                 if unit:
                     add(m, "worksAt", unit)
                 previous_unit = unit
+                team = _team_of_member(sentence, m, inside)
+                if team is not None and team is not unit:
+                    add(m, "worksAt", team)
             if m.label == "Department":
                 parent = (_adjacent_before(text, m, inside, INSTITUTION_LABELS)
                           or _publisher_hospital(article, m)
@@ -261,6 +266,10 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
     for _ in range(8):
         if pos in ends:
             return ends[pos]
+        filler = re.search(r"(领导班子|班子成员|领导)$", text[max(0, pos - 4):pos])
+        if filler:
+            pos -= len(filler.group())
+            continue
         gap = re.search(r"[、\s]+$", text[max(0, pos - 3):pos])
         if gap:
             pos -= len(gap.group())
@@ -277,6 +286,47 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
             continue
         break
     return None
+
+
+STAFF_ROLES = re.compile(r"(记者|编辑|责任编辑|作者|通讯员|摄影|撰稿|审核|总策划)\s*[:：|｜]?\s*$")
+MEMBERSHIP = re.compile(r"队员|成员|队长|副队长|领队|带队")
+
+
+def _is_byline(text: str, m: Mention, an: Analyzer) -> bool:
+    """记者姜辉, 作者：董自斌, （陈英翔 记者姜辉）: the people who wrote or edited the story."""
+    before = text[max(0, m.start - 12):m.start]
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line = text[line_start:text.find("\n", m.end) if "\n" in text[m.end:] else len(text)]
+    if STAFF_ROLES.search(before):
+        return True
+    # names after a role on the same line: 编辑：李四 王五
+    role = re.search(r"(记者|编辑|作者|通讯员|摄影)\s*[:：|｜]?", text[line_start:m.start])
+    return bool(role) and len(line) < 80
+
+
+def _line_unit(text: str, m: Mention, mentions) -> Mention | None:
+    """来源：宣传统战部 作者：张三 — the unit named on the byline's own line."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    line_end = len(text) if line_end < 0 else line_end
+    units = [x for x in mentions if x.label in ORG_LABELS and line_start <= x.start < line_end
+             and re.search(r"(来源|部门|单位)\s*[:：]\s*$", text[max(line_start, x.start - 6):x.start])]
+    return units[0] if units else None
+
+
+def _publisher_org(article: Article, m: Mention) -> Mention | None:
+    if article.publisher:
+        label = _label_of(article.publisher) or "Organization"
+        return Mention(article.id, m.start, m.start, label, article.publisher, article.publisher)
+    return None
+
+
+def _team_of_member(sentence: Sentence, m: Mention, inside) -> Mention | None:
+    """辛丁是该医疗队年龄最大的队员; 专家团队由…带队，成员包括：…: a member of the team."""
+    teams = [x for x in inside if x.label == "MedicalTeam"]
+    if not teams or not MEMBERSHIP.search(sentence.text):
+        return None
+    return teams[0]
 
 
 def _title_run_start(text: str, position: int, an: Analyzer) -> int:
