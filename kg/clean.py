@@ -46,6 +46,8 @@ BOILERPLATE = re.compile(
     r"微信$|qq空间$|极光新闻$|打印本页|关闭窗口|上一篇|下一篇|页\s*[:：]|\[\d+\]$|返回顶部|扫一扫|"
     r"(更新|发布)时间\s*[:：]|\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*(来源|作者|\||$))",
     re.IGNORECASE)
+# Lines naming an article's author or editor are metadata to keep: their people are entities.
+BYLINE_LINE = re.compile(r"(作者|责任编辑|编辑|记者|通讯员|摄影)\s*[:：|｜]")
 DATE_ISO = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]{2,20})")
 WIRE = re.compile(rf"^\s*([{CJK}]{{2,12}}?(?:网|报|社|台|新闻))(?:\d{{1,2}}月\d{{1,2}}日)?讯")
@@ -153,7 +155,7 @@ def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
     kept = []
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped and BOILERPLATE.match(stripped):
+        if stripped and BOILERPLATE.match(stripped) and not BYLINE_LINE.search(stripped):
             date = date or _iso(DATE_ISO.search(stripped))
             found = SOURCE.search(stripped)
             source = source or (found.group(1) if found else None)

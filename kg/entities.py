@@ -209,7 +209,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     base = sentence.start
     for start, end, label, name in filter_spans(names):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
-    for start, end, name, date in filter_spans_evt(events):
+    for start, end, name, date in filter_spans(events):
         mentions.append(Mention(article.id, base + start, base + end, "Event", text[start:end], name, date))
     for start, end, label, name in filter_spans(conditions):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
@@ -238,15 +238,12 @@ def _drop_specialty_lists(text: str, names):
 def filter_spans(spans):
     """Longest first, then earliest; a span overlapping a kept one is dropped."""
     kept, taken = [], set()
-    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
+    # equal lengths: a unit or an institution wins over a person (外周介入科 is not 周介入)
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[2] in ("Person", "Patient"), s[0])):
         if not taken.intersection(range(span[0], span[1])):
             kept.append(span)
             taken.update(range(span[0], span[1]))
     return sorted(kept)
-
-
-def filter_spans_evt(spans):
-    return filter_spans(spans)
 
 
 def _after_institution(names, position: int) -> bool:
@@ -335,7 +332,8 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             continue
         if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token):
             break
-        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b") or token.word in NAME_BREAKS
+        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b", "f") or token.word in NAME_BREAKS
+                     or token.tag == "f" and len(token.word) < 2
                      or re.fullmatch("第?[一二三四五六七八九十]", token.word) is None and token.tag == "m"
                      or token.tag in ("ns", "norg", "ndep", "ntitle") or token.word in an.places
                      or "院" in token.word and token.word != "院" or token.word in NAME_PARTS - {"儿童", "口腔", "肿瘤", "中医"}):
@@ -406,8 +404,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
         candidates.extend((s, e) for s, e in merged)
     for token in tokens:
         # jieba tags many ordinary words nr (关怀, 华丽): trust it only next to a title
-        if token.tag.startswith("nr") and 2 <= len(token.word) <= 4 and (
-                an.title_re.match(text, token.end) or _title_ends_at(text, token.start, an)):
+        if token.tag.startswith("nr") and 2 <= len(token.word) <= 4 and an.title_re.match(text, token.end):
             candidates.append((token.start, token.end))
     for start, end in candidates:
         for k in (1, 2):
@@ -473,7 +470,7 @@ def _strip_titles(name: str, an: Analyzer) -> str:
 def _listed_names(text: str, spans, an: Analyzer):
     """张某、李某、王某: items of a list next to a known name are names too."""
     known = {(s, e) for s, e, _, _ in spans}
-    for match in re.finditer(rf"[{CJK}]{{2,3}}(?:[、和][{CJK}]{{2,3}})+", text):
+    for match in re.finditer(rf"[{CJK}]{{2,3}}(?:[、和][{CJK}]{{2,3}})+(?=[^{CJK}]|等|共|[\d一二三四五六七八九十]+名|$)", text):
         items, pos = [], match.start()
         for item in re.split("[、和]", match.group()):
             items.append((pos, pos + len(item)))
