@@ -210,7 +210,9 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     for start, end, label, name in filter_spans(names):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
     for start, end, name, date in filter_spans(events):
-        mentions.append(Mention(article.id, base + start, base + end, "Event", text[start:end], name, date))
+        # a bare 开班仪式 or 座谈会 is the occasion the story already named, when it named one
+        label = "EventRef" if an.event_re.fullmatch(name) else "Event"
+        mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name, date))
     for start, end, label, name in filter_spans(conditions):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
     return mentions
@@ -326,7 +328,7 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             break
         if used >= max_tokens or position - token.start > max_chars:
             break
-        if team and (token.word in TEAM_PARTS or re.fullmatch(r"\d{4}年|第?[一二三四五六七八九十\d]+批?", token.word)):
+        if team and (token.word in TEAM_PARTS or re.fullmatch(r"\d{4}年|第|第?[一二三四五六七八九十\d]+批?", token.word)):
             start = token.start
             used += 1
             continue

@@ -44,7 +44,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     extra: list[Mention] = []
     triggers = {kind: _triggers(kind) for kind in
                 ("aidedBy", "aidedBy_passive", "treated", "hosted", "participatedIn", "hasCondition")}
-    last_event: Mention | None = None
+    last_event: Mention | None = _title_event(article, mentions)
     patients = [m for m in mentions if m.label == "Patient"]
     patient_names = {m.key for m in patients}
     for sentence in article.sentences:
@@ -122,9 +122,10 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
         # events: hosts and participants
         events = [m for m in inside if m.label == "Event"]
         for event in events:
-            host = _host(sentence, event, inside, triggers["hosted"])
-            if host:
+            for host in _hosts(sentence, event, inside):
                 add(host, "hosted", event)
+            for place in _event_places(sentence, event, inside):
+                add(event, "locatedIn", place)
         people = [m for m in inside if m.label in PERSON_LABELS and m.label != "Patient"]
         if _find_any(sentence.text, triggers["participatedIn"]):
             target = events[0] if events else last_event
@@ -157,6 +158,13 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     return mentions + tuple(extra), tuple(found)
 
 
+def _title_event(article: Article, mentions: tuple[Mention, ...]) -> Mention | None:
+    """The event a story is about: the one its title names, else none yet."""
+    title_end = len(article.title) if article.text.startswith(article.title) else 0
+    events = [m for m in mentions if m.label == "Event" and m.start < max(title_end, 1)]
+    return events[0] if events else None
+
+
 def _find(text: str, active: tuple[str, ...], passive: tuple[str, ...]):
     taken: set[int] = set()
     for words, is_passive in ((passive, True), (active, False)):
@@ -186,7 +194,7 @@ def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
     for m in sorted(mentions, key=lambda m: m.start):
         if m.label == "Hospital":
             last_hospital = m
-        if m.label != "Pointer":
+        if m.label not in ("Pointer", "EventRef"):
             yield m
         elif m.text in TEAM_POINTERS:
             same_kind = [t for t in teams if t.key.endswith(m.text)] or teams
@@ -197,6 +205,11 @@ def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
             yield Mention(m.article, m.start, m.end, publisher_label, m.text, article.publisher)
         elif m.text == "该院" and last_hospital:
             yield Mention(m.article, m.start, m.end, "Hospital", m.text, last_hospital.key)
+        elif m.label == "EventRef":
+            named = [e for e in mentions if e.label == "Event"]
+            earlier = [e for e in named if e.start < m.start]
+            target = earlier[-1] if earlier else (named[0] if named else None)
+            yield Mention(m.article, m.start, m.end, "Event", m.text, target.key if target else m.key, m.date)
 
 
 def _label_of(name: str) -> str | None:
@@ -393,32 +406,73 @@ def _home_institution(article: Article, mentions, m: Mention) -> Mention | None:
 HOST_BEFORE = re.compile(r"(召开|举办|主办|承办|举行|组织|开展)")
 
 
-def _host(sentence: Sentence, event: Mention, inside, verbs) -> Mention | None:
-    institutions = [m for m in inside if m.label in INSTITUTION_LABELS | {"Department"}]
-    rel = event.start - sentence.start
-    text = sentence.text
-    # 在 X 举行 / 召开 after the event, or before it
-    for m in institutions:
-        s = m.start - sentence.start
-        if text[max(0, s - 1):s] == "在" and re.match(
-                r"(隆重|成功|顺利|正式|盛大)?(举行|召开|举办|开展|进行|开班|开幕|启动)", text[m.end - sentence.start:]):
-            return m
-        if text[max(0, s - 1):s] == "由" and re.match(r"(主办|承办|举办|组织|主持)", text[m.end - sentence.start:]):
-            return m
-        if text[max(0, s - 2):s] in ("来到", "走进", "抵达", "深入", "前往") or text[max(0, s - 1):s] in ("到", "赴"):
-            if s < rel:
-                return m
-    before = [m for m in institutions if m.end <= event.start]
-    if before:
-        between = text[before[-1].end - sentence.start:rel]
-        if HOST_BEFORE.search(between) and len(between) <= 20:
-            return before[-1]
-    if event.text.startswith(tuple(m.key for m in institutions if m.start == event.start)):
-        pass
-    return None
+VENUE_AFTER = re.compile(r"(隆重|成功|顺利|正式|盛大)?(举行|召开|举办|开展|进行|开班|开幕|启动|拉开帷幕)")
+ORGANISER_AFTER = re.compile(r"(主办|承办|举办|组织|主持|协办)")
+VISIT_BEFORE = ("来到", "走进", "抵达", "深入", "前往", "到", "赴")
+JOINED = re.compile(r"^(、|和|与|及|联合|携手|会同)$")
 
 
-TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|示范区|开发区|高新区|经开区|社区))")
+def _hosts(sentence: Sentence, event: Mention, inside) -> list[Mention]:
+    """Who hosted an event, read from the sentence:
+    在 X、Y 举行 (the venue); 由 X 主办 (the organiser); 走进 X 开展 (the place visited);
+    X 联合 Y 召开/开展 … (the subject and whoever joins it); X 与 Y … 签约仪式 (those the name begins with)."""
+    candidates = [m for m in inside if m.label in INSTITUTION_LABELS | {"Department"}]
+    text, base = sentence.text, sentence.start
+    found: list[Mention] = []
+
+    def chain(first: Mention) -> list[Mention]:
+        """first, and the institutions joined to it by 、 和 与 联合 …"""
+        group = [first]
+        for m in candidates:
+            if m.start > group[-1].end and JOINED.match(text[group[-1].end - base:m.start - base]):
+                group.append(m)
+        return group
+
+    for m in candidates:
+        s, e = m.start - base, m.end - base
+        if m.start >= event.start and m.end <= event.end:
+            continue
+        if text[max(0, s - 1):s] == "在":
+            group = chain(m)
+            if VENUE_AFTER.match(text[group[-1].end - base:]):
+                found.extend(group)
+        elif text[max(0, s - 1):s] == "由":
+            group = chain(m)
+            if ORGANISER_AFTER.match(text[group[-1].end - base:]):
+                found.extend(group)
+        elif any(text[max(0, s - len(v)):s] == v for v in VISIT_BEFORE) and m.end <= event.start:
+            found.extend(chain(m))
+    before = [m for m in candidates if m.end <= event.start]
+    if before and not found:
+        subject = before[0]
+        group = chain(subject)
+        between = text[group[-1].end - base:event.start - base]
+        if HOST_BEFORE.search(between) and len(between) <= 40:
+            found.extend(group)
+        elif HOST_BEFORE.search(text[before[-1].end - base:event.start - base]) and \
+                event.start - before[-1].end <= 20:
+            found.append(before[-1])
+    # 甲医院与乙卫生院技术帮扶合作签约仪式: the parties the event is named after
+    lead = [m for m in candidates if m.start == event.start]
+    if lead and re.search("签约|签署|合作|共建|揭牌", event.text):
+        found.extend(chain(lead[0]))
+    return list(dict.fromkeys(found))
+
+
+def _event_places(sentence: Sentence, event: Mention, inside) -> list[Mention]:
+    """在陕州区举行, 走进二印社区开展: the place where the event happened."""
+    text, base = sentence.text, sentence.start
+    places = []
+    for m in inside:
+        if m.label != "Place" or (event.start <= m.start and m.end <= event.end):
+            continue
+        s = m.start - base
+        if text[max(0, s - 1):s] in ("在", "赴", "到") or text[max(0, s - 2):s] in ("走进", "来到", "前往"):
+            places.append(m)
+    return places
+
+
+TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|社区)|示范区|开发区|高新区|经开区)")
 # Township health centres are named after their township: 下邽中心卫生院 is in 下邽.
 TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
@@ -429,7 +483,7 @@ def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
-        if place and (head == place.name or place.level in ("province", "country")):
+        if place and (head == place.name or place.level in ("province", "country")) and head != "中国":
             rest = name[length:]
             town = TOWN.match(rest)
             return head, place.name
