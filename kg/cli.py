@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--strict", action="store_true", help="exit non-zero on any unreadable file")
     build.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     build.add_argument("--no-lac", action="store_true", help="do not use the LAC model (jieba only)")
+    build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                       help="extraction processes (default: all cores)")
+    caching = build.add_mutually_exclusive_group()
+    caching.add_argument("--cache", type=Path, metavar="DIR",
+                         help="per-file extraction cache folder (default: OUT/.cache)")
+    caching.add_argument("--no-cache", action="store_true", help="neither read nor write the extraction cache")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING,
                         format="kg: %(message)s", stream=sys.stderr)
@@ -32,10 +39,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .entities import default_analyzer
+    from .parallel import available_cores
 
     report = BuildReport()
-    kg = build_graph(args.inputs, default_analyzer(use_lac=not args.no_lac), report)
+    cache = None if args.no_cache else (args.cache or args.out / ".cache")
+    with _ProgressBar(report, enabled=_show_progress(args)) as bar:
+        kg = build_graph(args.inputs, report=report, progress=bar.advance, on_start=bar.start,
+                         jobs=args.jobs or available_cores(), cache=cache, use_lac=not args.no_lac)
     formats = tuple(dict.fromkeys(["ttl"] + (args.format or [])))
     if report.files_read == 0:
         print("kg: no readable article among the inputs", file=sys.stderr)
@@ -46,6 +56,66 @@ def _build(args: argparse.Namespace) -> int:
     if report.failures:
         return EXIT_FAILURES if args.strict else EXIT_OK
     return EXIT_OK
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return number
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    """A progress bar on a terminal only: never with --quiet, in CI, or into a pipe or log file."""
+    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return not args.quiet and not in_ci and sys.stderr.isatty()
+
+
+class _ProgressBar:
+    """tqdm over the articles being extracted, with articles/s and ETA; log lines print above it.
+
+    Files are counted as they finish; the total is estimated from the articles per file so far
+    (a newsletter file holds several stories), so the ETA holds for mixed corpora.
+    """
+
+    def __init__(self, report: BuildReport, enabled: bool):
+        self.report, self.enabled = report, enabled
+        self.bar = self.redirect = None
+        self.files = self.done = self.base = 0
+
+    def __enter__(self) -> "_ProgressBar":
+        if self.enabled:
+            from tqdm.contrib.logging import logging_redirect_tqdm
+
+            self.redirect = logging_redirect_tqdm()
+            self.redirect.__enter__()
+        return self
+
+    def start(self, files: int) -> None:
+        if self.enabled and files:
+            from tqdm import tqdm
+
+            self.files, self.base = files, self.report.articles
+            self.bar = tqdm(total=files, unit="article", desc="extracting", file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1)
+
+    def advance(self, source: str) -> None:
+        if self.bar is None:
+            return
+        self.done += 1
+        articles = self.report.articles - self.base
+        per_file = articles / self.done if articles else 1.0
+        self.bar.total = max(articles, articles + round((self.files - self.done) * per_file))
+        self.bar.update(articles - self.bar.n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.redirect is not None:
+            self.redirect.__exit__(*exc)
 
 
 def summary(kg, report: BuildReport) -> str:

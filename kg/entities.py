@@ -595,21 +595,31 @@ def _conditions(text: str, an: Analyzer):
 # ------------------------------------------------------------------ publisher
 
 MASTHEAD = re.compile(r"第\s*\d+\s*期")
+# A news site names itself in its breadcrumb (东方资讯 > 国内), its dateline (东北网5月31日讯) or next
+# to the publication time (中国新闻网 2025-10-23 19:24).
+SITE = r"([\u4e00-\u9fff]{2,10}?(?:网|资讯|新闻|日报|晚报|报|电视台|客户端))"
+SITE_LINE = re.compile(rf"^{SITE}\s*(?:[>＞]|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}月\d{{1,2}}日讯|讯)")
 
 
 def find_publisher(text: str, an: Analyzer) -> str | None:
     """The organisation a file names as its publisher: in a newsletter's masthead line
     (`某某医院办公室 2025年第10期`), or a first line that is nothing but an institution's name."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
+    for line in lines[:15]:
+        site = SITE_LINE.match(line)
+        if site:
+            return site.group(1)
     for line in lines:
         if MASTHEAD.search(line) and len(line) < 120:
             name = _first_institution(line, an)
             if name:
                 return name
     if lines:
-        name = _first_institution(lines[0], an)
-        if name and name == lines[0]:
-            return name
+        tokens = tokenize(an, lines[0])
+        whole = [(s, e) for s, e, _ in _institutions(lines[0], tokens, {t.start for t in tokens},
+                                                     {t.end for t in tokens}, an)]
+        if (0, len(lines[0])) in whole:
+            return lines[0]
     return None
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import export_html, export_rdf
+from .cache import ExtractionCache, file_digest
 from .clean import clean_document
 from .entities import Analyzer, default_analyzer, extract_mentions, find_publisher
 from .graph import to_networkx
 from .model import Article, Document, Extraction, KnowledgeGraph
-from .read import Failure, read_all
+from .read import Failure, ReadError, find_inputs, read_document
 from .relations import extract_relations
 from .resolve import resolve
 from .split import split_articles
@@ -32,12 +33,15 @@ class BuildReport:
     failures: list[Failure] = field(default_factory=list)
     timings: Counter = field(default_factory=Counter)
     outputs: list[Path] = field(default_factory=list)
+    cached: int = 0  # files whose extractions came from the cache
 
 
 def document_articles(doc: Document, analyzer: Analyzer) -> tuple[Article, ...]:
     clean = clean_document(doc)
     if not clean.publisher:
-        publisher = find_publisher(clean.text, analyzer)
+        # the breadcrumb or dateline that names the site is boilerplate, so look at the raw text too
+        raw = doc.text if doc.format == "text" else ""
+        publisher = find_publisher(clean.text, analyzer) or find_publisher(raw[:3000], analyzer)
         if publisher:
             clean = type(clean)(clean.text, clean.title, clean.date, publisher)
     return split_articles(clean, doc.source)
@@ -49,34 +53,133 @@ def extract(article: Article, analyzer: Analyzer) -> Extraction:
     return Extraction(article, mentions, relations)
 
 
+# Fewer files to extract than this run in-process: each pool worker first builds its own analyzer
+# (seconds), which a handful of files does not repay.
+POOL_MIN_FILES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one input file gave: its extractions, or the failure that stopped it. Pool workers
+    return it, so it holds only picklable model dataclasses."""
+
+    source: str
+    extractions: tuple[Extraction, ...] | None = None
+    failure: Failure | None = None
+    read: bool = False  # decoded; a file that fails in extraction still counts as read
+    digest: str | None = None  # sha256 of the bytes, when the cache asked for it
+    timings: tuple[tuple[str, float], ...] = ()
+
+
+def extract_file(path: str | Path, analyzer: Analyzer, digest: bool = False) -> FileResult:
+    """Read, clean, split and extract one file. The per-file unit of serial, pool and Dask builds."""
+    source = str(path)
+    checksum = file_digest(path) if digest else None
+    try:
+        doc = read_document(Path(path))
+    except ReadError as err:
+        return FileResult(source, failure=Failure(source, str(err)), digest=checksum)
+    try:
+        started = time.perf_counter()
+        articles = document_articles(doc, analyzer)
+        split = time.perf_counter()
+        extractions = tuple(extract(article, analyzer) for article in articles)
+        done = time.perf_counter()
+    except Exception as err:  # noqa: BLE001 - one bad file must not stop a build
+        return FileResult(source, failure=Failure(source, f"{type(err).__name__}: {err}"), read=True,
+                          digest=checksum)
+    return FileResult(source, extractions, read=True, digest=checksum,
+                      timings=(("clean+split", split - started), ("extract", done - split)))
+
+
 def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
                 report: BuildReport | None = None,
-                progress: Callable[[str], None] | None = None) -> KnowledgeGraph:
-    """Read, clean, split and extract every input, then resolve into one graph."""
-    analyzer = analyzer or default_analyzer()
+                progress: Callable[[str], None] | None = None, *,
+                jobs: int = 1, cache: str | Path | None = None, use_lac: bool = True,
+                on_start: Callable[[int], None] | None = None) -> KnowledgeGraph:
+    """Read, clean, split and extract every input, then resolve into one graph.
+
+    - `jobs` > 1 extracts on a process pool (`kg.parallel`) whose workers build
+      `default_analyzer(use_lac=use_lac)`; with an explicit `analyzer`, or fewer than
+      POOL_MIN_FILES files to extract, extraction runs in this process.
+    - `cache` is a folder for the per-file extraction cache (`kg.cache`): files whose bytes and
+      pipeline version are unchanged are not extracted again. Resolution always reruns over all.
+    - `on_start(n)` is called once with the number of files to extract (those not cached), then
+      `progress(source)` as each of them is done.
+    The graph is the same whatever `jobs` and `cache` are: results are taken in input order.
+    """
     report = report if report is not None else BuildReport()
-    extractions: list[Extraction] = []
-    for item in read_all(inputs):
-        if isinstance(item, Failure):
-            report.failures.append(item)
-            log.warning("skipped %s: %s", item.source, item.reason)
-            continue
-        report.files_read += 1
-        try:
-            started = time.perf_counter()
-            articles = document_articles(item, analyzer)
-            report.timings["clean+split"] += time.perf_counter() - started
-            started = time.perf_counter()
-            for article in articles:
-                extractions.append(extract(article, analyzer))
-            report.timings["extract"] += time.perf_counter() - started
-        except Exception as err:  # noqa: BLE001 - one bad file must not stop a build
-            report.failures.append(Failure(item.source, f"{type(err).__name__}: {err}"))
-            log.error("failed %s: %s: %s", item.source, type(err).__name__, err)
-            continue
-        report.articles += len(articles)
+    began = time.perf_counter()
+    files, missing = find_inputs(inputs)
+    lac = use_lac if analyzer is None else analyzer.lac is not None
+    store = ExtractionCache(cache, use_lac=lac) if cache is not None else None
+    results: list[FileResult | None] = [None] * len(files)
+    digests: list[str | None] = [None] * len(files)
+
+    def count(result: FileResult) -> None:
+        report.files_read += result.read
+        report.articles += len(result.extractions or ())
+
+    todo = list(range(len(files)))
+    if store is not None:
+        started = time.perf_counter()
+        todo = []
+        for index, path in enumerate(files):
+            digests[index] = digest = file_digest(path)
+            cached = store.get(str(path), digest) if digest else None
+            if cached is None:
+                todo.append(index)
+            else:
+                results[index] = FileResult(str(path), cached, read=True, digest=digest)
+                count(results[index])
+                report.cached += 1
+        report.timings["cache"] += time.perf_counter() - started
+    if on_start:
+        on_start(len(todo))
+
+    def finish(index: int, result: FileResult) -> None:
+        results[index] = result
+        if store is not None and result.extractions is not None and result.digest \
+                and result.digest == digests[index]:  # not changed while it was being extracted
+            store.put(result.source, result.digest, result.extractions)
+        count(result)
+        for stage, seconds in result.timings:
+            report.timings[stage] += seconds
         if progress:
-            progress(item.source)
+            progress(result.source)
+
+    if analyzer is None and jobs > 1 and len(todo) >= POOL_MIN_FILES:
+        from .parallel import extract_files
+
+        for position, result in extract_files([files[i] for i in todo], jobs=jobs, use_lac=use_lac,
+                                              digest=store is not None):
+            finish(todo[position], result)
+    elif todo:
+        if analyzer is None:
+            started = time.perf_counter()
+            analyzer = default_analyzer(use_lac=use_lac)
+            report.timings["analyzer"] += time.perf_counter() - started
+        for index in todo:
+            finish(index, extract_file(files[index], analyzer, digest=store is not None))
+    report.timings["files (wall)"] += time.perf_counter() - began
+
+    # Input order from here on: the graph, the failures and their log lines never depend on which
+    # worker finished first.
+    extractions: list[Extraction] = []
+    for failure in missing:
+        report.failures.append(failure)
+        log.warning("skipped %s: %s", failure.source, failure.reason)
+    for result in results:
+        if result.failure is None:
+            extractions.extend(result.extractions)
+            continue
+        report.failures.append(result.failure)
+        if result.read:
+            log.error("failed %s: %s", result.source, result.failure.reason)
+        else:
+            log.warning("skipped %s: %s", result.source, result.failure.reason)
+    if store is not None:
+        store.prune()
     started = time.perf_counter()
     kg = resolve(extractions)
     report.timings["resolve"] += time.perf_counter() - started

@@ -39,6 +39,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     """Relations of one article; returns the mentions too, with fine person types settled and
     the places implied by institution names added."""
     mentions = tuple(sorted(_resolve_pointers(article, mentions), key=lambda m: (m.start, m.end)))
+    if article.publisher:  # the publisher is an entity even where only the masthead names it
+        mentions = (_publisher_org(article, Mention(article.id, 0, 0, "Pointer", "", "")),) + mentions
     mentions = tuple(_type_people(article, mentions, analyzer))
     found: list[MentionRelation] = []
     extra: list[Mention] = []

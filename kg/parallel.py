@@ -1,0 +1,112 @@
+"""Extraction on all cores: a process pool whose workers each build the analyzer once.
+
+Workers start with the `forkserver` method where the platform has it (else `spawn`), never a bare
+`fork` of a parent that may already run threads (ONNX Runtime, tqdm). The server preloads the kg
+modules once, so each worker only builds its analyzer, in the pool's initializer. A task is one
+input file: the worker reads, cleans, splits and extracts it (`pipeline.extract_file`) and returns
+a `FileResult` of model dataclasses, which pickle. Results arrive as files finish; the caller puts
+them back in input order, so a parallel build equals a serial one.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .pipeline import FileResult, extract_file
+from .read import Failure
+
+log = logging.getLogger(__name__)
+
+_analyzer = None
+_analyzer_error: BaseException | None = None
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's count, where known)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["kg.pipeline"])
+    return ctx
+
+
+def _init_worker(use_lac: bool) -> None:
+    """Pool initializer: build this worker's analyzer once (an error is raised by its tasks)."""
+    global _analyzer, _analyzer_error
+    try:
+        from .entities import default_analyzer
+
+        _analyzer = default_analyzer(use_lac=use_lac)
+        single_threaded(_analyzer)
+    except BaseException as err:  # noqa: BLE001 - reported by the first task, not as a broken pool
+        _analyzer_error = err
+
+
+def single_threaded(analyzer) -> None:
+    """One ONNX Runtime thread per worker: the pool already uses every core, and a per-sentence
+    LAC call is too small to gain from intra-op threads (they only contend)."""
+    lac = getattr(analyzer, "lac", None)
+    session = getattr(lac, "_session", None)
+    if session is None:
+        return
+    try:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        lac._session = onnxruntime.InferenceSession(session._model_path, sess_options=options,
+                                                    providers=session.get_providers())
+    except Exception as err:  # noqa: BLE001 - keep the default session
+        log.debug("could not limit ONNX Runtime threads: %s", err)
+
+
+def _work(path: str, digest: bool) -> FileResult:
+    if _analyzer_error is not None:
+        raise RuntimeError(f"worker could not build the analyzer: {_analyzer_error!r}") from _analyzer_error
+    return extract_file(path, _analyzer, digest=digest)
+
+
+def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = True,
+                  digest: bool = False) -> Iterator[tuple[int, FileResult]]:
+    """(index into paths, result) for every file, in the order they finish, on `jobs` workers.
+
+    A worker that dies (killed, out of memory) breaks the pool: the files not finished by then are
+    returned as failures naming the cause, and the build goes on with the rest.
+    """
+    if not paths:
+        return
+    workers = max(1, min(jobs, len(paths)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+                             initargs=(use_lac,)) as pool:
+        futures = {pool.submit(_work, str(path), digest): index for index, path in enumerate(paths)}
+        broken = False
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool as err:
+                    if not broken:
+                        log.error("a worker process died (%s); files not yet extracted are skipped", err)
+                        broken = True
+                    source = str(paths[index])
+                    result = FileResult(source, failure=Failure(source, "worker process died before "
+                                                                         "extracting this file"))
+                yield index, result
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
