@@ -271,7 +271,9 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
         if not prefix:
             yield start, end, label
             continue
-        if not _has_name_signal(tokens, start, suffix_start, an) and prefix not in SHORT_PREFIXES:
+        # no proper name before the suffix: only a unit followed by its head's title (医政股股长)
+        if not _has_name_signal(tokens, start, suffix_start, an) and prefix not in SHORT_PREFIXES \
+                and not an.title_re.match(text, end):
             continue  # 充分发挥医院: the words before the suffix are not a name
         yield start, end, label
     for match in NUMERAL_SHORT_FORM.finditer(text):
@@ -338,8 +340,8 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             continue
         if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token):
             break
-        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b", "f") or token.word in NAME_BREAKS
-                     or token.tag == "f" and len(token.word) < 2
+        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b", "f", "v", "a") or token.word in NAME_BREAKS
+                     or token.tag in ("f", "v", "a") and len(token.word) != 2
                      or re.fullmatch("第?[一二三四五六七八九十]", token.word) is None and token.tag == "m"
                      or token.tag in ("ns", "norg", "ndep", "ntitle") or token.word in an.places
                      or "院" in token.word and token.word != "院" or token.word in NAME_PARTS - {"儿童", "口腔", "肿瘤", "中医"}):

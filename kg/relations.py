@@ -67,6 +67,9 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                     unit = previous_unit  # 部长楚文宇，副部长蔡伟涛: the same unit, not repeated
                 if unit is None and _generic_hospital_before(text, m, analyzer):
                     unit = _publisher_hospital(article, m) or _home_institution(article, mentions, m)
+                if unit is None and _hospital_title(text, m, analyzer):
+                    unit = (_nearest_before(m, inside, {"Hospital"}) or _publisher_hospital(article, m)
+                            or _home_institution(article, mentions, m))
                 if unit is None and _is_byline(text, m, analyzer):
                     unit = _line_unit(text, m, mentions) or _publisher_org(article, m)
                 if unit:
@@ -361,7 +364,15 @@ def _title_run_start(text: str, position: int, an: Analyzer) -> int:
 
 def _titled_after_comma(text: str, m: Mention, an: Analyzer) -> bool:
     start = _title_run_start(text, m.start, an)
-    return start < m.start and text[start - 1:start] in ("，", "、")
+    return start < m.start and text[start - 1:start] in ("，", "、", "和", "与", "及")
+
+
+def _hospital_title(text: str, m: Mention, an: Analyzer) -> bool:
+    """院长刘宽, 刘宽院长: a title that only a hospital gives."""
+    start = _title_run_start(text, m.start, an)
+    after = an.title_re.match(text, m.end)
+    titles = text[start:m.start] + (after.group() if after else "")
+    return "院长" in titles
 
 
 def _generic_hospital_before(text: str, m: Mention, an: Analyzer) -> bool:
