@@ -314,7 +314,7 @@ def _splits_into_units(text: str, tokens: list[Token], end: int, an: Analyzer) -
 
 def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
                  max_tokens: int = MAX_NAME_TOKENS, max_chars: int = MAX_NAME_PREFIX,
-                 unit: bool = False, team: bool = False) -> int:
+                 unit: bool = False, team: bool = False, bare_unit: bool = False) -> int:
     """Start of the name whose head begins at position: walk left over name-like tokens."""
     start = position
     used = 0
@@ -338,7 +338,9 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             start = token.start
             used += 1
             continue
-        if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token):
+        # 介入|手术室, 感染|疾病|科: a bare unit word takes a verb-like modifier; a full department does not
+        verb_modifier = unit and bare_unit and token.tag in ("v", "a") and len(token.word) == 2
+        if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token) and not verb_modifier:
             break
         if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b", "f", "v", "a") or token.word in NAME_BREAKS
                      or token.tag in ("f", "v", "a") and len(token.word) != 2
@@ -376,15 +378,21 @@ def _name_like(word: str, tag: str, an: Analyzer) -> bool:
     return tag in NAME_TAGS
 
 
+SUBSPECIALTY = re.compile(rf"[{CJK}]{{2,4}}（[{CJK}]{{2,4}}）科")
+
+
 def _departments(text: str, tokens: list[Token], ends: set[int], an: Analyzer):
-    """Lexicon departments (心内科), possibly with a modifier (儿童口腔科), and modifier + unit
-    suffix (介入手术室, 普外一科, 院工会)."""
+    """Lexicon departments (心内科), possibly with a modifier (儿童口腔科), modifier + unit
+    suffix (介入手术室, 普外一科, 院工会), and a bracketed subspecialty (消化（肝病）科)."""
+    for match in SUBSPECIALTY.finditer(text):
+        yield match.start(), match.end(), "Department", match.group()
     for match in an.department_re.finditer(text):
         head, end = match.span()
         if end not in ends and end != len(text) and not _splits_into_units(text, tokens, end, an):
             continue
-        start = _extend_left(text, tokens, head, an, max_tokens=2, max_chars=5, unit=True)
         term = match.group()
+        start = _extend_left(text, tokens, head, an, max_tokens=2, max_chars=5, unit=True,
+                             bare_unit=term not in an.departments)
         if start == head and term not in an.departments and not (
                 len(term) >= 3 or term in ("党办", "院办")):
             continue

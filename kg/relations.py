@@ -80,6 +80,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                     add(m, "worksAt", team)
             if m.label == "Department":
                 parent = (_adjacent_before(text, m, inside, INSTITUTION_LABELS)
+                          or _team_hospital(sentence, m, inside, found)
                           or _publisher_hospital(article, m)
                           or _nearest_before(m, inside, {"Hospital"})
                           or _home_institution(article, mentions, m))
@@ -337,6 +338,15 @@ def _publisher_org(article: Article, m: Mention) -> Mention | None:
         label = _label_of(article.publisher) or "Organization"
         return Mention(article.id, m.start, m.start, label, article.publisher, article.publisher)
     return None
+
+
+def _team_hospital(sentence: Sentence, m: Mention, inside, found) -> Mention | None:
+    """医务处周娟副主任 in a list of a team's members: a department of the team's hospital."""
+    team = _team_of_member(sentence, m, inside)
+    if team is None:
+        return None
+    parents = [r.tail for r in found if r.kind == "partOf" and r.head.key == team.key]
+    return parents[0] if parents else None
 
 
 def _team_of_member(sentence: Sentence, m: Mention, inside) -> Mention | None:

@@ -78,7 +78,7 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     ontology = ontology if ontology is not None else Graph().parse(ontology_path(), format="turtle")
     conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none",
-        abort_on_first=False, allow_warnings=True, advanced=False, meta_shacl=False)
+        abort_on_first=False, allow_warnings=True, advanced=True, meta_shacl=False)
     messages = _messages(report, data)
     return ValidationResult(bool(conforms), len(messages), tuple(messages))
 
