@@ -48,6 +48,14 @@ GRAPH_IRI = DATA["graph"]
 """Name of the one named graph written to graph.trig (the other formats have no named graphs)."""
 
 
+def qname(iri: str) -> str:
+    """``hkg:Hospital``, ``kgid:hospital/3f2a…`` for display (not always a valid Turtle name)."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"
+
+
 def context_path() -> Path:
     """``ontology/context.jsonld``: the JSON-LD context graph.jsonld is compacted with."""
     return ontology_path().parent / "context.jsonld"

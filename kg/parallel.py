@@ -18,7 +18,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .pipeline import FileResult, extract_file
-from .read import Failure
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +83,9 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
                   digest: bool = False) -> Iterator[tuple[int, FileResult]]:
     """(index into paths, result) for every file, in the order they finish, on `jobs` workers.
 
-    A worker that dies (killed, out of memory) breaks the pool: the files not finished by then are
-    returned as failures naming the cause, and the build goes on with the rest.
+    If a worker dies (killed, out of memory, a script without the `if __name__ == "__main__"`
+    guard that spawned workers need), the pool is broken: this logs it and stops early, and the
+    caller extracts the files that have no result yet by other means.
     """
     if not paths:
         return
@@ -93,20 +93,15 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
                              initargs=(use_lac,)) as pool:
         futures = {pool.submit(_work, str(path), digest): index for index, path in enumerate(paths)}
-        broken = False
         try:
             for future in as_completed(futures):
-                index = futures[future]
                 try:
                     result = future.result()
                 except BrokenProcessPool as err:
-                    if not broken:
-                        log.error("a worker process died (%s); files not yet extracted are skipped", err)
-                        broken = True
-                    source = str(paths[index])
-                    result = FileResult(source, failure=Failure(source, "worker process died before "
-                                                                         "extracting this file"))
-                yield index, result
+                    log.error("a worker process died (%s)", err)
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    return
+                yield futures[future], result
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -154,7 +154,10 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
         for position, result in extract_files([files[i] for i in todo], jobs=jobs, use_lac=use_lac,
                                               digest=store is not None):
             finish(todo[position], result)
-    elif todo:
+        todo = [i for i in todo if results[i] is None]  # left by a pool that broke
+        if todo:
+            log.error("extracting the %d remaining files in this process", len(todo))
+    if todo:
         if analyzer is None:
             started = time.perf_counter()
             analyzer = default_analyzer(use_lac=use_lac)
@@ -186,17 +189,32 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     return kg
 
 
-def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",)) -> None:
+def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
+           validate: bool = True):
+    """Write graph.<fmt> for each format (export_rdf.FORMATS) and graph.html; then check the RDF
+    against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result or None."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rdf = export_rdf.to_rdf(kg)
+    network = to_networkx(kg)
     for fmt in formats:
         path = out / f"graph.{fmt}"
-        export_rdf.write_rdf(rdf, path, fmt)
+        if fmt == "graphml":
+            export_rdf.write_graphml(network, path)
+        else:
+            export_rdf.write_rdf(rdf, path, fmt)
         report.outputs.append(path)
     report.timings["export rdf"] += time.perf_counter() - started
     started = time.perf_counter()
     html = out / "graph.html"
-    export_html.write_html(to_networkx(kg), html, title="hospital-kg")
+    export_html.write_html(network, html, title="hospital-kg")
     report.outputs.append(html)
     report.timings["export html"] += time.perf_counter() - started
+    if not validate:
+        return None
+    from .validate import validate as shacl_validate  # pyshacl is slow to import; only when used
+
+    started = time.perf_counter()
+    result = shacl_validate(rdf)
+    report.timings["validate"] += time.perf_counter() - started
+    return result

@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH
 
+from .export_rdf import qname
 from .vocab import ontology_path
 
 __all__ = ["ValidationResult", "shapes_path", "validate", "validate_file"]
@@ -32,7 +33,7 @@ def shapes_path() -> Path:
 class ValidationResult:
     conforms: bool
     violations: int
-    messages: tuple[str, ...]  # one per SHACL result, sorted: "focus (label) path: message"
+    messages: tuple[str, ...]  # distinct SHACL results, sorted: "focus (label) path = value: message"
 
     def summary(self, shown: int = SHOWN) -> str:
         """``SHACL: conforms``, or the count of violations and the first few messages."""
@@ -49,7 +50,7 @@ class ValidationResult:
 def _short(term, data: Graph) -> str:
     if isinstance(term, URIRef):
         label = data.value(term, RDFS.label)
-        name = data.namespace_manager.normalizeUri(term) if "#" in term else f"<{term}>"
+        name = qname(term)
         return f"{name} ({label})" if label is not None else name
     return repr(str(term)) if isinstance(term, Literal) else str(term)
 
@@ -67,7 +68,8 @@ def _messages(report: Graph, data: Graph) -> list[str]:
         if value is not None and value != focus:
             where += f" = {_short(value, data)}"
         found.append(f"{where}: {text}")
-    return sorted(found)
+    # A Doctor is checked by the Doctor and the Person shapes: one problem, one message.
+    return sorted(set(found))
 
 
 def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None) -> ValidationResult:

@@ -1,0 +1,222 @@
+"""Golden "must have" checks of kg.entities on small hand-written sentences (fictional names).
+
+The extractor is being improved while these tests are written: a check the current extractor
+misses is marked ``xfail(strict=False)`` with the reason, so that it starts passing silently
+when the extractor learns it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.entities import POINTERS, extract_mentions
+from kg.model import ENTITY_TYPES, PERSON_TYPES, Mention
+from kg.relations import extract_relations
+
+ARTICLES = Path(__file__).parent / "data" / "articles"
+PERSON_GROUP = set(PERSON_TYPES)
+
+
+@pytest.fixture(scope="module")
+def mentions_of(analyzer, make_article):
+    """text → the extractor's raw mentions."""
+    def run(text: str, date: str | None = None, publisher: str | None = None) -> tuple[Mention, ...]:
+        return extract_mentions(make_article(text, date=date, publisher=publisher), analyzer)
+    return run
+
+
+@pytest.fixture(scope="module")
+def typed_of(analyzer, make_article):
+    """text → mentions after relation rules settled fine person types and pointers."""
+    def run(text: str, date: str | None = None, publisher: str | None = None) -> tuple[Mention, ...]:
+        article = make_article(text, date=date, publisher=publisher)
+        mentions, _ = extract_relations(article, extract_mentions(article, analyzer), analyzer)
+        return mentions
+    return run
+
+
+def _find(mentions, labels, name: str) -> list[Mention]:
+    labels = {labels} if isinstance(labels, str) else set(labels)
+    return [m for m in mentions if m.label in labels and m.key == name]
+
+
+def _describe(mentions) -> str:
+    return ", ".join(f"{m.label}:{m.key}" for m in mentions)
+
+
+WEAK = pytest.mark.xfail(strict=False, reason="extractor weakness (see report)")
+
+
+# --- people ------------------------------------------------------------------------------------
+
+def test_entities_title_and_name(mentions_of, typed_of) -> None:
+    text = "神经外科主任医师王建国为患者实施了开颅手术。"
+    people = [m for m in mentions_of(text) if m.label in PERSON_GROUP]
+    assert [m.key for m in people] == ["王建国"], _describe(people)
+    assert not any(t in people[0].key for t in ("主任", "医师", "神经外科"))
+    assert text[people[0].start:people[0].end] == "王建国"
+    assert _find(typed_of(text), "Doctor", "王建国"), _describe(typed_of(text))
+
+
+def test_entities_name_before_title(typed_of) -> None:
+    text = "王建国主任医师为患者实施了开颅手术。"
+    assert _find(typed_of(text), "Doctor", "王建国"), _describe(typed_of(text))
+
+
+@pytest.mark.parametrize("text, name", [
+    ("副县长李明出席了会议。", "李明"),
+    ("县卫生健康局局长赵刚出席了会议。", "赵刚"),
+    ("副市长周丽华到青州市人民医院调研。", "周丽华"),
+])
+def test_entities_official(typed_of, text: str, name: str) -> None:
+    assert _find(typed_of(text), "Official", name), _describe(typed_of(text))
+
+
+def test_entities_pseudonym_patient(typed_of) -> None:
+    mentions = typed_of("小明（化名）今年8岁，因腹痛入院。")
+    assert _find(mentions, "Patient", "小明"), _describe(mentions)
+    assert not any("化名" in m.key for m in mentions)
+
+
+@WEAK
+def test_entities_pseudonym_with_real_looking_name_is_patient(typed_of) -> None:
+    # LAC tags 李强 PER; that Person span and the （化名） Patient span are equal, and the
+    # Person one wins filter_spans, so 李强 stays a Person unless 患者 stands before it.
+    mentions = typed_of("心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。")
+    assert _find(mentions, "Patient", "李强"), _describe(mentions)
+
+
+def test_entities_honorific_patient(typed_of) -> None:
+    mentions = typed_of("家住青州市的张先生突发胸痛。")
+    assert _find(mentions, "Patient", "张先生"), _describe(mentions)
+
+
+def test_entities_foreign_name_with_middle_dot(mentions_of) -> None:
+    mentions = mentions_of("来自德国的约翰·施密特教授到院交流。")
+    assert _find(mentions, PERSON_GROUP, "约翰·施密特"), _describe(mentions)
+    assert _find(mentions, "Place", "德国")
+
+
+def test_entities_listed_names(typed_of) -> None:
+    mentions = typed_of("副县长李明、王芳、赵刚出席了会议。")
+    names = {m.key for m in mentions if m.label in PERSON_GROUP}
+    assert {"李明", "王芳", "赵刚"} <= names, _describe(mentions)
+
+
+# --- organisations and places ------------------------------------------------------------
+
+@pytest.mark.parametrize("text, label, name", [
+    ("青州市人民医院举行义诊活动。", "Hospital", "青州市人民医院"),
+    ("患者被转至潍坊市第二人民医院。", "Hospital", "潍坊市第二人民医院"),
+    ("临朐县卫生健康局组织专家检查。", "GovernmentAgency", "临朐县卫生健康局"),
+    ("患者在心内科接受治疗。", "Department", "心内科"),
+    ("青州市人民医院心血管内科开展新技术。", "Department", "心血管内科"),
+    ("专家前往青州市开展义诊。", "Place", "青州市"),
+])
+def test_entities_organisations_and_places(mentions_of, text: str, label: str, name: str) -> None:
+    mentions = mentions_of(text)
+    assert _find(mentions, label, name), _describe(mentions)
+
+
+@pytest.mark.parametrize("text", [
+    "患者来到医院就诊。",
+    "患者被转往上级医院治疗。",
+    "全县共有二级医院三家。",
+])
+def test_entities_generic_hospital_is_not_an_entity(mentions_of, text: str) -> None:
+    hospitals = [m for m in mentions_of(text) if m.label == "Hospital"]
+    assert hospitals == [], _describe(hospitals)
+
+
+# --- events and conditions ---------------------------------------------------------------
+
+def test_entities_event_with_date(mentions_of) -> None:
+    mentions = mentions_of("5月12日，某某医院召开医联体工作推进会。", date="2024-06-01")
+    events = [m for m in mentions if m.label == "Event"]
+    assert events, _describe(mentions)
+    assert any("推进会" in m.key and m.date == "2024-05-12" for m in events), \
+        [(m.key, m.date) for m in events]
+
+
+def test_entities_event_full_date_wins_over_article_year(mentions_of) -> None:
+    mentions = mentions_of("2023年5月12日，青州市人民医院召开医联体工作推进会。", date="2024-06-01")
+    events = [m for m in mentions if m.label == "Event"]
+    assert [m.date for m in events] == ["2023-05-12"], _describe(events)
+
+
+def test_entities_event_without_article_date_has_no_date(mentions_of) -> None:
+    events = [m for m in mentions_of("5月12日，青州市人民医院召开医联体工作推进会。")
+              if m.label == "Event"]
+    assert events and all(m.date is None for m in events)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("老人被确诊为嗜铬细胞瘤，随即住院。", "嗜铬细胞瘤"),  # not in the lexicon: suffix 瘤
+    ("患儿确诊为川崎病后转入儿科。", "川崎病"),  # not in the lexicon: suffix 病
+    ("经检查确诊为急性阑尾炎。", "急性阑尾炎"),  # in the lexicon
+])
+def test_entities_condition_after_diagnosis(mentions_of, text: str, name: str) -> None:
+    mentions = mentions_of(text)
+    assert _find(mentions, "Condition", name), _describe(mentions)
+
+
+# --- pointers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("publisher", [None, "青州市人民医院"])
+def test_entities_pointers_never_names(typed_of, publisher: str | None) -> None:
+    text = "我院与该院签订合作协议。本院专家每周到该院坐诊，两院共建医联体。"
+    mentions = typed_of(text, publisher=publisher)
+    assert not [m for m in mentions if m.key in POINTERS], _describe(mentions)
+    assert all(m.label in ENTITY_TYPES for m in mentions), _describe(mentions)
+
+
+def test_entities_our_hospital_is_the_publisher(typed_of) -> None:
+    mentions = typed_of("我院专家赴临朐县开展义诊。", publisher="青州市人民医院")
+    # spans of the text only: the publisher itself is also added as a zero-width mention
+    hospitals = [m for m in mentions if m.label == "Hospital" and m.end > m.start]
+    assert [m.key for m in hospitals] == ["青州市人民医院"]
+    assert hospitals[0].text == "我院"
+
+
+def test_entities_that_hospital_is_the_last_named(typed_of) -> None:
+    mentions = typed_of("专家来到临朐县人民医院。该院院长表示感谢。")
+    hospitals = [m for m in mentions if m.label == "Hospital"]
+    assert [m.key for m in hospitals] == ["临朐县人民医院", "临朐县人民医院"], _describe(mentions)
+
+
+# --- invariants --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(p.name for p in ARTICLES.iterdir()))
+def test_entities_mentions_index_article_text(analyzer, name: str) -> None:
+    from kg.pipeline import document_articles
+    from kg.read import read_document
+
+    for article in document_articles(read_document(ARTICLES / name), analyzer):
+        mentions = extract_mentions(article, analyzer)
+        assert mentions
+        for m in mentions:
+            assert article.text[m.start:m.end] == m.text, m
+            assert m.key.strip() == m.key and m.key
+        # internal labels (Pointer, EventRef …) are settled by the relation stage
+        typed, _ = extract_relations(article, mentions, analyzer)
+        assert {m.label for m in typed} <= set(ENTITY_TYPES), _describe(typed)
+
+
+CJK_TEXT = st.text(alphabet=st.sampled_from(
+    list("青州市人民医院心内科主任医师王建国李明副县长出席召开仪式确诊为癌（化名）我该院")
+    + list("，。、；：“”\n 0123456789月日年")), max_size=60)
+
+
+@settings(max_examples=40, deadline=None)
+@given(CJK_TEXT)
+def test_entities_extract_never_raises_and_offsets_valid(analyzer, make_article, text: str) -> None:
+    article = make_article(text, date="2024-06-01")
+    mentions = extract_mentions(article, analyzer)
+    for m in mentions:
+        assert 0 <= m.start < m.end <= len(text)
+        assert text[m.start:m.end] == m.text
+    typed, relations = extract_relations(article, mentions, analyzer)
+    assert all(r.kind for r in relations)

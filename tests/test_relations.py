@@ -1,0 +1,180 @@
+"""Golden "must have" checks of kg.relations on small hand-written sentences (fictional names).
+
+Checks the current extractor misses are ``xfail(strict=False)`` with the reason: the extractor
+is being improved, and they should start passing.
+"""
+from __future__ import annotations
+
+import pytest
+
+from kg.entities import extract_mentions
+from kg.model import RELATION_KINDS
+from kg.relations import extract_relations
+
+
+@pytest.fixture(scope="module")
+def relations_of(analyzer, make_article):
+    """text → (mentions, relations) after the relation rules."""
+    def run(text: str, date: str | None = None, publisher: str | None = None):
+        article = make_article(text, date=date, publisher=publisher)
+        return extract_relations(article, extract_mentions(article, analyzer), analyzer)
+    return run
+
+
+def _triples(relations) -> set[tuple[str, str, str]]:
+    return {(r.head.key, r.kind, r.tail.key) for r in relations}
+
+
+def _check(relations_of, text: str, expected: tuple[str, str, str], **kwargs) -> None:
+    _, relations = relations_of(text, **kwargs)
+    found = _triples(relations)
+    assert expected in found, f"{expected} not in {sorted(found)}"
+
+
+WEAK = pytest.mark.xfail(strict=False, reason="extractor weakness (see report)")
+
+
+# --- aid -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "青州市人民医院对口帮扶临朐县人民医院。",
+    "青州市人民医院对口支援临朐县人民医院，派出专家坐诊。",
+    "青州市人民医院长期帮扶临朐县人民医院。",
+])
+def test_relations_aid_runs_from_receiver_to_helper(relations_of, text: str) -> None:
+    _check(relations_of, text, ("临朐县人民医院", "aidedBy", "青州市人民医院"))
+    _, relations = relations_of(text)
+    assert ("青州市人民医院", "aidedBy", "临朐县人民医院") not in _triples(relations)
+
+
+def test_relations_aid_passive_trigger(relations_of) -> None:
+    _check(relations_of, "临朐县人民医院受帮扶于青州市人民医院。",
+           ("临朐县人民医院", "aidedBy", "青州市人民医院"))
+
+
+@WEAK
+def test_relations_aid_gapped_passive(relations_of) -> None:
+    # 在…帮扶下 is listed in triggers.tsv but gapped patterns are not matched
+    _check(relations_of, "在青州市人民医院的帮扶下，临朐县人民医院开展了首例介入手术。",
+           ("临朐县人民医院", "aidedBy", "青州市人民医院"))
+
+
+# --- work and structure --------------------------------------------------------------------
+
+TEAM_SENTENCE = "青州市人民医院心内科主任张强接诊了患者。"
+
+
+def test_relations_department_part_of_hospital(relations_of) -> None:
+    _check(relations_of, TEAM_SENTENCE, ("心内科", "partOf", "青州市人民医院"))
+
+
+@WEAK
+def test_relations_department_head_works_at_department(relations_of) -> None:
+    # 科主任 is a title, so the walk left from 张强 over titles stops inside 心内科
+    _check(relations_of, TEAM_SENTENCE, ("张强", "worksAt", "心内科"))
+
+
+@WEAK
+def test_relations_doctor_works_at_department_before_chief_physician(relations_of) -> None:
+    # same cause: 内科主任医师 is read as 内[科主任][医师]
+    _check(relations_of, "心血管内科主任医师王立新为患者实施了手术。", ("王立新", "worksAt", "心血管内科"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("青州市人民医院院长刘洋出席会议。", ("刘洋", "worksAt", "青州市人民医院")),
+    ("临朐县卫生健康局局长赵刚出席会议。", ("赵刚", "worksAt", "临朐县卫生健康局")),
+    ("青州市人民医院儿科副主任医师任雪梅接诊患儿。", ("任雪梅", "worksAt", "儿科")),
+])
+def test_relations_person_works_at_unit_before_title(relations_of, text: str, expected) -> None:
+    _check(relations_of, text, expected)
+
+
+def test_relations_department_of_publisher(relations_of) -> None:
+    _check(relations_of, "骨科专家为患者实施了手术。", ("骨科", "partOf", "青州市人民医院"),
+           publisher="青州市人民医院")
+
+
+# --- events --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, host, event", [
+    ("青州市人民医院召开医联体工作推进会。", "青州市人民医院", "医联体工作推进会"),
+    ("青州市人民医院举办第三届护理技能大赛。", "青州市人民医院", "第三届护理技能大赛"),
+    ("医联体工作推进会在临朐县人民医院举行。", "临朐县人民医院", "医联体工作推进会"),
+])
+def test_relations_hosted(relations_of, text: str, host: str, event: str) -> None:
+    _check(relations_of, text, (host, "hosted", event))
+
+
+@pytest.mark.parametrize("text, person, event", [
+    ("副县长李明出席签约仪式。", "李明", "签约仪式"),
+    ("临朐县卫生健康局局长赵刚参加了医联体工作推进会。", "赵刚", "医联体工作推进会"),
+])
+def test_relations_participated_in(relations_of, text: str, person: str, event: str) -> None:
+    _check(relations_of, text, (person, "participatedIn", event))
+
+
+def test_relations_participation_refers_to_latest_event(relations_of) -> None:
+    text = "青州市人民医院召开医联体工作推进会。副县长李明出席并讲话。"
+    _, relations = relations_of(text)
+    events = {t for h, k, t in _triples(relations) if h == "李明" and k == "participatedIn"}
+    assert events and all("推进会" in e for e in events), sorted(_triples(relations))
+
+
+# --- places --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, org, place", [
+    ("青州市人民医院举行义诊活动。", "青州市人民医院", "青州市"),
+    ("临朐县卫生健康局组织专家检查。", "临朐县卫生健康局", "临朐县"),
+])
+def test_relations_located_in_place_prefix(relations_of, text: str, org: str, place: str) -> None:
+    mentions, relations = relations_of(text)
+    assert (org, "locatedIn", place) in _triples(relations)
+    placed = [r.tail for r in relations if r.kind == "locatedIn"]
+    assert all(m.label == "Place" for m in placed)
+
+
+def test_relations_no_location_without_place_prefix(relations_of) -> None:
+    _, relations = relations_of("患者被转至人民医院治疗。")
+    assert not [r for r in relations if r.kind == "locatedIn"]
+
+
+# --- care ----------------------------------------------------------------------------------
+
+CARE = "小明（化名）确诊为川崎病。儿科主任医师王建国为小明实施了治疗。"
+
+
+def test_relations_treated(relations_of) -> None:
+    _check(relations_of, CARE, ("王建国", "treated", "小明"))
+
+
+def test_relations_has_condition(relations_of) -> None:
+    _check(relations_of, CARE, ("小明", "hasCondition", "川崎病"))
+
+
+@WEAK
+def test_relations_treated_named_pseudonym(relations_of) -> None:
+    # 李强（化名） stays a Person (see test_entities), so no treated edge is made
+    _check(relations_of, "心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。",
+           ("王立新", "treated", "李强"))
+
+
+# --- invariants --------------------------------------------------------------------------
+
+def test_relations_evidence_is_the_sentence(relations_of) -> None:
+    text = "今天天气很好。青州市人民医院对口帮扶临朐县人民医院。其他内容。"
+    _, relations = relations_of(text)
+    aid = [r for r in relations if r.kind == "aidedBy"]
+    assert aid
+    for r in aid:
+        assert r.evidence.sentence == "青州市人民医院对口帮扶临朐县人民医院。"
+        assert text[r.evidence.start:r.evidence.end] == r.evidence.sentence
+
+
+def test_relations_kinds_known_and_no_self_loops(relations_of) -> None:
+    text = ("5月12日，青州市人民医院召开医联体工作推进会。副县长李明、临朐县卫生健康局局长赵刚出席。"
+            "青州市人民医院对口帮扶临朐县人民医院。小明（化名）确诊为川崎病，儿科主任医师王建国为小明实施了治疗。")
+    _, relations = relations_of(text, date="2024-06-01")
+    assert relations
+    for r in relations:
+        assert r.kind in RELATION_KINDS
+        assert r.head.key != r.tail.key

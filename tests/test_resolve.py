@@ -1,0 +1,154 @@
+"""Tests of kg.resolve: one entity per real thing, with stable ids."""
+from __future__ import annotations
+
+import pytest
+
+from kg.entities import POINTERS
+from kg.model import PERSON_TYPES
+from kg.pipeline import extract
+from kg.resolve import entity_id, is_subsequence, resolve
+
+
+@pytest.fixture(scope="module")
+def build(analyzer, make_article):
+    """[(article id, text[, publisher])] → KnowledgeGraph."""
+    def run(*items):
+        articles = []
+        for item in items:
+            article_id, text, *rest = item
+            articles.append(make_article(text, article_id=article_id, date="2024-06-01",
+                                         publisher=rest[0] if rest else None))
+        return resolve([extract(a, analyzer) for a in articles])
+    return run
+
+
+def _named(kg, name: str, types=None):
+    return [e for e in kg.entities if (e.name == name or name in e.aliases)
+            and (types is None or e.type in types)]
+
+
+def _describe(kg) -> str:
+    return "; ".join(f"{e.type}:{e.name}{list(e.aliases) or ''}" for e in kg.entities)
+
+
+def test_resolve_declared_abbreviation(build) -> None:
+    kg = build(("a.txt", "中山大学附属第七医院（以下简称中大七院）与深圳市宝安区人民医院签订合作协议。"
+                         "中大七院将派出专家团队常驻。"))
+    matches = _named(kg, "中大七院")
+    assert len(matches) == 1, _describe(kg)
+    (hospital,) = matches
+    assert hospital.type == "Hospital"
+    assert hospital.name == "中山大学附属第七医院"
+    assert "中大七院" in hospital.aliases
+    assert not [e for e in kg.entities if e.name == "中大七院"]
+
+
+def test_resolve_short_form_subsequence(build) -> None:
+    kg = build(("b.txt", "渭南市第一医院派出专家赴华州区。市一院专家为群众义诊。"))
+    matches = _named(kg, "市一院")
+    assert [(e.name, e.type) for e in matches] == [("渭南市第一医院", "Hospital")], _describe(kg)
+    assert "市一院" in matches[0].aliases
+
+
+def test_resolve_short_form_only_within_its_file(build) -> None:
+    kg = build(("h.txt", "渭南市第一医院派出专家。"), ("i.txt", "市一院专家为群众义诊。"))
+    full = _named(kg, "渭南市第一医院")
+    assert len(full) == 1 and "市一院" not in full[0].aliases, _describe(kg)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: the docstring says a short form merges with *exactly one* full name that contains it "
+    "as a subsequence, but _expand picks the most frequent/longest of several, so an ambiguous "
+    "市一院 is merged into one of them (here 渭南市第一中医医院, not even the likelier one)"))
+@pytest.mark.parametrize("text", [
+    "渭南市第一医院与西安市第一医院签约。市一院专家为群众义诊。",
+    "渭南市第一医院与渭南市第一中医医院签约。市一院专家为群众义诊。",
+])
+def test_resolve_ambiguous_short_form_not_merged(build, text: str) -> None:
+    kg = build(("e.txt", text))
+    merged = [e for e in kg.entities if "市一院" in e.aliases]
+    assert merged == [], _describe(kg)
+
+
+def test_resolve_person_with_and_without_title(build) -> None:
+    kg = build(("c.txt", "心内科主任医师王建国为患者做了手术。术后，王建国提醒患者注意休息。"
+                         "王建国主任表示，患者恢复良好。"))
+    people = [e for e in kg.entities if e.type in PERSON_TYPES]
+    assert [(e.name, e.type) for e in people] == [("王建国", "Doctor")], _describe(kg)
+    assert not any("主任" in a or "医师" in a for a in people[0].aliases)
+
+
+def test_resolve_person_across_articles(build) -> None:
+    kg = build(("p1.txt", "神经外科主任医师王建国为患者实施手术。"),
+               ("p2.txt", "王建国主任医师出席了学术会议。"))
+    people = _named(kg, "王建国")
+    assert len(people) == 1, _describe(kg)
+    assert people[0].articles == ("p1.txt", "p2.txt")
+
+
+def test_resolve_same_department_name_of_two_hospitals(build) -> None:
+    kg = build(("f.txt", "青州市人民医院心内科与临朐县人民医院心内科开展合作。"))
+    departments = [e for e in kg.entities if e.type == "Department" and e.name == "心内科"]
+    assert len(departments) == 2, _describe(kg)
+    ids = {e.id: e for e in kg.entities}
+    parents = {ids[r.tail].name for r in kg.relations
+               if r.kind == "partOf" and ids[r.head].type == "Department"}
+    assert parents == {"青州市人民医院", "临朐县人民医院"}
+
+
+STORY_A = ("a.txt", "5月12日，青州市人民医院召开医联体工作推进会。副县长李明出席。"
+                    "青州市人民医院心内科对口帮扶临朐县人民医院。")
+STORY_B = ("b.txt", "临朐县卫生健康局局长赵刚到临朐县人民医院调研。")
+
+
+def test_resolve_ids_are_stable_across_runs(build) -> None:
+    first, second = build(STORY_A), build(STORY_A)
+    assert [(e.id, e.name) for e in first.entities] == [(e.id, e.name) for e in second.entities]
+    assert first.relations == second.relations
+
+
+def test_resolve_ids_survive_an_extra_article(build) -> None:
+    alone = {(e.type, e.name): e.id for e in build(STORY_A).entities}
+    together = {(e.type, e.name): e.id for e in build(STORY_B, STORY_A).entities}
+    assert alone
+    for key, ident in alone.items():
+        assert together.get(key) == ident, key
+
+
+def test_resolve_ids_derived_from_group_and_name(build) -> None:
+    kg = build(STORY_A)
+    hospital = _named(kg, "青州市人民医院", {"Hospital"})[0]
+    assert hospital.id == entity_id("Hospital", "青州市人民医院")
+    person = _named(kg, "李明")[0]
+    assert person.id == entity_id("Person", "李明")  # same id whatever the fine person type
+    assert len({e.id for e in kg.entities}) == len(kg.entities)
+
+
+@pytest.mark.parametrize("publisher", [None, "青州市人民医院"])
+def test_resolve_pointers_never_become_entities(build, publisher) -> None:
+    kg = build(("d.txt", "我院与该院签订协议。我院专家每周到该院坐诊，本院将长期帮扶该院。", publisher)
+               if publisher else ("d.txt", "我院与该院签订协议。我院专家每周到该院坐诊，本院将长期帮扶该院。"))
+    for e in kg.entities:
+        assert e.name not in POINTERS, _describe(kg)
+        assert not set(e.aliases) & set(POINTERS), _describe(kg)
+    if publisher:
+        assert _named(kg, publisher, {"Hospital"})
+
+
+def test_resolve_relations_point_at_entities(build) -> None:
+    kg = build(STORY_A, STORY_B)
+    ids = {e.id for e in kg.entities}
+    assert kg.relations
+    for r in kg.relations:
+        assert r.head in ids and r.tail in ids and r.head != r.tail
+        assert r.evidence
+
+
+@pytest.mark.parametrize("short, full, expected", [
+    ("市一院", "渭南市第一医院", True),
+    ("中大七院", "中山大学附属第七医院", True),
+    ("七大院", "中山大学附属第七医院", False),
+    ("", "医院", True),
+])
+def test_resolve_is_subsequence(short: str, full: str, expected: bool) -> None:
+    assert is_subsequence(short, full) is expected
