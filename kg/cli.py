@@ -1,4 +1,4 @@
-"""Command line: `kg build INPUT... --out DIR`."""
+"""Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__
+from .export_rdf import FORMATS
 from .pipeline import BuildReport, build_graph, export
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
@@ -21,8 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="build graph.ttl and graph.html from articles")
     build.add_argument("inputs", nargs="+", help="files or folders of articles (.txt, .html)")
     build.add_argument("--out", required=True, type=Path, help="output folder")
-    build.add_argument("--format", action="append", choices=["ttl", "nt", "jsonld", "xml"],
-                       help="RDF formats to write (repeatable; default ttl)")
+    build.add_argument("--format", action="append", choices=FORMATS,
+                       help="more formats to write besides ttl (repeatable): N-Triples, JSON-LD, "
+                            "RDF/XML, TriG, GraphML")
+    build.add_argument("--no-validate", action="store_true",
+                       help="do not check the graph against ontology/shapes.ttl (SHACL)")
     build.add_argument("--strict", action="store_true", help="exit non-zero on any unreadable file")
     build.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     build.add_argument("--no-lac", action="store_true", help="do not use the LAC model (jieba only)")
@@ -32,9 +36,26 @@ def main(argv: list[str] | None = None) -> int:
     caching.add_argument("--cache", type=Path, metavar="DIR",
                          help="per-file extraction cache folder (default: OUT/.cache)")
     caching.add_argument("--no-cache", action="store_true", help="neither read nor write the extraction cache")
+    query = sub.add_parser("query", help="run SPARQL over a built graph and print a table, CSV or JSON")
+    query.add_argument("graph", help="a build folder or an RDF file (graph.ttl, .nt, .trig, .jsonld, .xml)")
+    query.add_argument("query", help="SPARQL text, a .rq file, or the name of a query in ontology/queries")
+    query.add_argument("--output", "-o", choices=("table", "csv", "json"), default="table",
+                       help="table (default), or W3C SPARQL results CSV or JSON")
+    query.add_argument("--max-width", type=int, default=40, metavar="N",
+                       help="cut table cells to N columns (0: never; CSV and JSON are never cut)")
+    query.add_argument("--with-ontology", action="store_true", help="load ontology/hospital-kg.ttl too")
+    serve = sub.add_parser("serve", help="serve a built graph as a SPARQL 1.1 endpoint on localhost")
+    serve.add_argument("graph", help="a build folder or an RDF file")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
+    serve.add_argument("--with-ontology", action="store_true", help="load ontology/hospital-kg.ttl too")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR if args.quiet else logging.WARNING,
+    logging.basicConfig(level=logging.ERROR if getattr(args, "quiet", False) else logging.WARNING,
                         format="kg: %(message)s", stream=sys.stderr)
+    if args.command == "query":
+        return _query(args)
+    if args.command == "serve":
+        return _serve(args)
     return _build(args)
 
 
@@ -50,11 +71,41 @@ def _build(args: argparse.Namespace) -> int:
     if report.files_read == 0:
         print("kg: no readable article among the inputs", file=sys.stderr)
         return EXIT_NOTHING
-    export(kg, args.out, report, formats)
+    validation = export(kg, args.out, report, formats, validate=not args.no_validate)
     if not args.quiet:
-        print(summary(kg, report))
+        print(summary(kg, report, validation))
+    elif validation is not None and not validation.conforms:
+        print(validation.summary(), file=sys.stderr)
     if report.failures:
         return EXIT_FAILURES if args.strict else EXIT_OK
+    return EXIT_OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    from .query import QueryError, query_graph
+
+    try:
+        print(query_graph(args.graph, args.query, args.output, args.max_width, args.with_ontology))
+    except QueryError as err:
+        print(f"kg: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .query import QueryError
+    from .serve import serve
+
+    try:
+        serve(args.graph, args.host, args.port, args.with_ontology)
+    except QueryError as err:
+        print(f"kg: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:  # the port is taken, the address is not ours
+        print(f"kg: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
     return EXIT_OK
 
 
@@ -118,14 +169,16 @@ class _ProgressBar:
             self.redirect.__exit__(*exc)
 
 
-def summary(kg, report: BuildReport) -> str:
+def summary(kg, report: BuildReport, validation=None) -> str:
     types = Counter(e.type for e in kg.entities)
     kinds = Counter(r.kind for r in kg.relations)
-    lines = [f"read {report.files_read} files ({report.articles} articles); "
+    cached = f"; {report.cached} files from the cache" if report.cached else ""
+    lines = [f"read {report.files_read} files ({report.articles} articles{cached}); "
              f"skipped or failed {len(report.failures)}",
              f"entities {len(kg.entities)}: " + ", ".join(f"{t} {n}" for t, n in sorted(types.items())),
              f"relations {len(kg.relations)}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
              "wrote " + ", ".join(str(p) for p in report.outputs),
+             *([validation.summary()] if validation is not None else []),
              "time " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())]
     for failure in report.failures:
         lines.append(f"  skipped {failure.source}: {failure.reason}")

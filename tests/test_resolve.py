@@ -56,10 +56,6 @@ def test_resolve_short_form_only_within_its_file(build) -> None:
     assert len(full) == 1 and "市一院" not in full[0].aliases, _describe(kg)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the docstring says a short form merges with *exactly one* full name that contains it "
-    "as a subsequence, but _expand picks the most frequent/longest of several, so an ambiguous "
-    "市一院 is merged into one of them (here 渭南市第一中医医院, not even the likelier one)"))
 @pytest.mark.parametrize("text", [
     "渭南市第一医院与西安市第一医院签约。市一院专家为群众义诊。",
     "渭南市第一医院与渭南市第一中医医院签约。市一院专家为群众义诊。",
