@@ -236,11 +236,15 @@ def _drop_specialty_lists(text: str, names):
     return [n for n in names if (n[0], n[1]) not in listed]
 
 
+# Equal spans: a unit beats a person (外周介入科, not 周介入), a patient beats a person (李强（化名）).
+TIE_RANK = {"Patient": 1, "Person": 2}
+
+
 def filter_spans(spans):
     """Longest first, then earliest; a span overlapping a kept one is dropped."""
     kept, taken = [], set()
     # equal lengths: a unit or an institution wins over a person (外周介入科 is not 周介入)
-    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[2] in ("Person", "Patient"), s[0])):
+    for span in sorted(spans, key=lambda s: (-(s[1] - s[0]), TIE_RANK.get(s[2], 0), s[0])):
         if not taken.intersection(range(span[0], span[1])):
             kept.append(span)
             taken.update(range(span[0], span[1]))

@@ -111,7 +111,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
         if under:
             span_start, span_end = sentence.start + under.start(1), sentence.start + under.end(1)
             givers = [m for m in helpers if span_start <= m.start < span_end]
-            takers = [m for m in receivers if m.end <= sentence.start + under.start()]
+            takers = ([m for m in receivers if m.end <= sentence.start + under.start()]
+                      or [m for m in receivers if m.start >= sentence.start + under.end()])
             if givers and takers:
                 add(takers[0], "aidedBy", givers[0])
         for team in (m for m in inside if m.label == "MedicalTeam"):
@@ -298,6 +299,9 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
             if match.end() == pos and (hit is None or match.start() < hit.start()):
                 hit = match
         if hit:
+            inside_title = [e for e in ends if hit.start() < e < pos]
+            if inside_title:  # 心内科|主任 read as 心内[科主任]: the unit ends inside the title
+                return ends[max(inside_title)]
             pos = hit.start()
             continue
         if pos in people_ends and text[pos:pos + 1] == " ":

@@ -47,7 +47,6 @@ def _describe(mentions) -> str:
     return ", ".join(f"{m.label}:{m.key}" for m in mentions)
 
 
-WEAK = pytest.mark.xfail(strict=False, reason="extractor weakness (see report)")
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -81,7 +80,6 @@ def test_entities_pseudonym_patient(typed_of) -> None:
     assert not any("化名" in m.key for m in mentions)
 
 
-@WEAK
 def test_entities_pseudonym_with_real_looking_name_is_patient(typed_of) -> None:
     # LAC tags 李强 PER; that Person span and the （化名） Patient span are equal, and the
     # Person one wins filter_spans, so 李强 stays a Person unless 患者 stands before it.

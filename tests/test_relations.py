@@ -31,7 +31,6 @@ def _check(relations_of, text: str, expected: tuple[str, str, str], **kwargs) ->
     assert expected in found, f"{expected} not in {sorted(found)}"
 
 
-WEAK = pytest.mark.xfail(strict=False, reason="extractor weakness (see report)")
 
 
 # --- aid -----------------------------------------------------------------------------------
@@ -52,7 +51,6 @@ def test_relations_aid_passive_trigger(relations_of) -> None:
            ("临朐县人民医院", "aidedBy", "青州市人民医院"))
 
 
-@WEAK
 def test_relations_aid_gapped_passive(relations_of) -> None:
     # 在…帮扶下 is listed in triggers.tsv but gapped patterns are not matched
     _check(relations_of, "在青州市人民医院的帮扶下，临朐县人民医院开展了首例介入手术。",
@@ -68,13 +66,11 @@ def test_relations_department_part_of_hospital(relations_of) -> None:
     _check(relations_of, TEAM_SENTENCE, ("心内科", "partOf", "青州市人民医院"))
 
 
-@WEAK
 def test_relations_department_head_works_at_department(relations_of) -> None:
     # 科主任 is a title, so the walk left from 张强 over titles stops inside 心内科
     _check(relations_of, TEAM_SENTENCE, ("张强", "worksAt", "心内科"))
 
 
-@WEAK
 def test_relations_doctor_works_at_department_before_chief_physician(relations_of) -> None:
     # same cause: 内科主任医师 is read as 内[科主任][医师]
     _check(relations_of, "心血管内科主任医师王立新为患者实施了手术。", ("王立新", "worksAt", "心血管内科"))
@@ -151,7 +147,6 @@ def test_relations_has_condition(relations_of) -> None:
     _check(relations_of, CARE, ("小明", "hasCondition", "川崎病"))
 
 
-@WEAK
 def test_relations_treated_named_pseudonym(relations_of) -> None:
     # 李强（化名） stays a Person (see test_entities), so no treated edge is made
     _check(relations_of, "心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。",

@@ -1,0 +1,418 @@
+"""Views of the knowledge graph that answer planners' questions, and `kg view`.
+
+Every function here is a plain graph → graph derivation over the networkx ``MultiDiGraph`` that
+:func:`kg.graph.to_networkx` builds (nodes: ``name``, ``type``, ``aliases``, ``articles``; edges keyed
+by kind with ``kind`` and ``evidence`` = ((sentence, article title), ...)); ``kg.export_html`` draws
+them:
+
+* :func:`aid_graph` — institutions joined by aid, arrows from helper to helped, each node tagged
+  with its province;
+* :func:`ego_graph` — an entity (or several) and everything within ``depth`` relations of it;
+* :func:`article_graph` — the entities one article mentions and the relations it states;
+* :func:`load_graph` — a build read back from its ``graph.ttl`` (what `kg view` uses, so that a view
+  never needs the articles again);
+* :func:`provinces` — the province (or foreign country) of each node, from ``locatedIn`` edges to
+  places and the places' names, looked up in China's administrative divisions (the ``cpca`` table).
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.resources
+import io
+import re
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any, Iterable
+
+import networkx as nx
+
+from .model import ORG_TYPES
+
+__all__ = ["aid_graph", "article_graph", "ego_graph", "find_articles", "find_entities",
+           "load_graph", "province_centres", "provinces", "view_command"]
+
+# Relations along which an entity inherits a place: an institution is where it is located, a
+# department where its hospital is.
+_PLACE_EDGES = ("locatedIn", "partOf")
+_MAX_PLACE_HOPS = 4
+_UNWANTED_DIVISIONS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
+             "地区", "盟", "省", "市", "县", "区", "旗")
+
+
+# --------------------------------------------------------------------------- administrative areas
+
+@functools.lru_cache(maxsize=1)
+def _divisions() -> tuple[dict[str, frozenset[str]], dict[str, tuple[float, float]]]:
+    """(name → provinces having a division of that name, province → (longitude, latitude))."""
+    text = importlib.resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    province_of_code: dict[str, str] = {}
+    centres: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        code = row["adcode"]
+        if code[2:] == "0" * (len(code) - 2):
+            name = row["name"].strip()
+            province_of_code[code[:2]] = name
+            try:
+                centres[name] = (float(row["longitude"]), float(row["latitude"]))
+            except (TypeError, ValueError):
+                pass
+    names: dict[str, set[str]] = {}
+    for row in rows:
+        name = row["name"].strip()
+        province = province_of_code.get(row["adcode"][:2])
+        if not name or not province or name in _UNWANTED_DIVISIONS:
+            continue
+        forms = {name}
+        if name.endswith("县"):  # 县改区: the table predates some of them
+            forms.add(name[:-1] + "区")
+        for suffix in _SUFFIXES:  # the short form (渭南 for 渭南市), when long enough to be safe
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                forms.add(name[: -len(suffix)])
+                break
+        for form in forms:
+            names.setdefault(form, set()).add(province)
+    exact = {name: frozenset(p) for name, p in names.items()}
+    # A province's own names always mean the province (吉林 the province, not only the city).
+    for province in province_of_code.values():
+        exact[province] = frozenset((province,))
+    return exact, centres
+
+
+def province_centres() -> dict[str, tuple[float, float]]:
+    """Province name → (longitude, latitude) of its seat, for laying provinces out like a map."""
+    return dict(_divisions()[1])
+
+
+@functools.lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    try:
+        from .lexicon import countries
+        return frozenset(countries())
+    except Exception:  # noqa: BLE001 - a missing translation table only loses the foreign groups
+        return frozenset()
+
+
+def _place_province(name: str) -> str | None:
+    """The province a place name lies in, a foreign country's own name, or None if unknown/ambiguous."""
+    table, _ = _divisions()
+    found = table.get(name)
+    if found and len(found) == 1:
+        return next(iter(found))
+    if name in _countries() and name not in ("中国", "中华人民共和国"):
+        return name
+    return None
+
+
+def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
+    """Node → province (or foreign country) for every node whose place can be worked out.
+
+    A place is placed by its own name, else by the places it is ``locatedIn``; any other node by the
+    nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital).
+    Names that several provinces share (朝阳区) decide nothing on their own.
+    """
+    out: dict[Any, str] = {}
+    place_memo: dict[Any, str | None] = {}
+
+    def via_edges(start: Any) -> str | None:
+        seen = {start}
+        queue = deque([(start, 0)])
+        while queue:
+            node, hops = queue.popleft()
+            if hops:
+                attrs = graph.nodes[node]
+                if attrs.get("type") == "Place":
+                    found = place_memo.get(node)
+                    if found is None and node not in place_memo:
+                        found = place_memo[node] = _place_province(str(attrs.get("name") or ""))
+                    if found:
+                        return found
+            if hops >= _MAX_PLACE_HOPS:
+                continue
+            for _, target, key, data in sorted(graph.out_edges(node, keys=True, data=True),
+                                               key=lambda e: (str(e[1]), str(e[2]))):
+                kind = data.get("kind", key)
+                if kind in _PLACE_EDGES and target not in seen:
+                    seen.add(target)
+                    queue.append((target, hops + 1))
+        return None
+
+    for node, attrs in graph.nodes(data=True):
+        found = None
+        if attrs.get("type") == "Place":
+            found = place_memo.get(node) if node in place_memo else _place_province(str(attrs.get("name") or ""))
+            place_memo[node] = found
+        if not found:
+            found = via_edges(node)
+        if found:
+            out[node] = found
+    return out
+
+
+def _with_provinces(whole: nx.MultiDiGraph, part: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Tag ``part``'s nodes with the provinces worked out on ``whole`` (a subgraph may have lost the
+    place that locates them); returns ``part``."""
+    for node, province in provinces(whole).items():
+        if node in part and not part.nodes[node].get("province"):
+            part.nodes[node]["province"] = province
+    return part
+
+
+# --------------------------------------------------------------------------- views
+
+_AID_NODE_TYPES = ORG_TYPES + ("Place",)
+
+
+def aid_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Who helps whom: the ends of ``aidedBy`` edges, each edge turned round to run helper → helped.
+
+    Nodes are institutions (and a place, such as a county or a country, when the text names it as
+    the receiver of aid); people and events never appear. Each node keeps its attributes plus
+    ``province``; each edge has kind ``aids`` and the evidence of the ``aidedBy`` fact.
+    """
+    where = provinces(graph)
+    view = nx.MultiDiGraph()
+    for receiver, helper, key, data in graph.edges(keys=True, data=True):
+        if data.get("kind", key) != "aidedBy" or receiver == helper:
+            continue
+        if not all(graph.nodes[n].get("type") in _AID_NODE_TYPES for n in (receiver, helper)):
+            continue
+        for node in (helper, receiver):
+            if node not in view:
+                view.add_node(node, **dict(graph.nodes[node]))
+                if where.get(node) and not view.nodes[node].get("province"):
+                    view.nodes[node]["province"] = where[node]
+        view.add_edge(helper, receiver, key="aids", kind="aids", evidence=data.get("evidence", ()))
+    return view
+
+
+def ego_graph(graph: nx.MultiDiGraph, centres: Iterable[Any], depth: int = 1) -> nx.MultiDiGraph:
+    """The centres and every node within ``depth`` relations of one of them (either direction)."""
+    centres = [c for c in centres if c in graph]
+    keep: set[Any] = set(centres)
+    frontier = set(centres)
+    for _ in range(max(0, depth)):
+        nxt: set[Any] = set()
+        for node in frontier:
+            nxt.update(graph.successors(node))
+            nxt.update(graph.predecessors(node))
+        nxt -= keep
+        keep |= nxt
+        frontier = nxt
+    return _with_provinces(graph, graph.subgraph(keep).copy())
+
+
+def article_graph(graph: nx.MultiDiGraph, article: str) -> nx.MultiDiGraph:
+    """The entities that ``article`` (a key of ``graph.graph["articles"]``) mentions, and the
+    relations it states, each with only that article's evidence."""
+    info = graph.graph.get("articles", {}).get(article)
+    if info is None:
+        raise KeyError(article)
+    title = info["title"]
+    view = nx.MultiDiGraph()
+    for node, attrs in graph.nodes(data=True):
+        if article in attrs.get("article_keys", ()):
+            view.add_node(node, **dict(attrs))
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if u not in view or v not in view:
+            continue
+        keys = data.get("evidence_keys", ())
+        evidence = tuple(ev for ev, k in zip(data.get("evidence", ()), keys) if k == article)
+        if evidence:
+            view.add_edge(u, v, key=key, **{**data, "evidence": evidence,
+                                           "evidence_keys": (article,) * len(evidence)})
+    view.graph["title"] = title
+    return _with_provinces(graph, view)
+
+
+# --------------------------------------------------------------------------- reading a build back
+
+def _ttl_path(build: str | Path) -> Path:
+    path = Path(build)
+    return path / "graph.ttl" if path.is_dir() else path
+
+
+def load_graph(build: str | Path) -> nx.MultiDiGraph:
+    """The graph of a build, read back from ``graph.ttl`` (``build`` is the folder or the file).
+
+    Gives the same nodes (ids are the entity IRIs without the ``…/id/`` base), attributes and edges
+    as :func:`kg.graph.to_networkx`, plus ``graph.graph["articles"]`` (article IRI → id, title,
+    source, date), each node's ``article_keys`` and each edge's ``evidence_keys`` (article IRIs).
+    """
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+    from .vocab import DATA, ENTITY_CLASSES, HKG, RELATION_PROPERTIES
+
+    rdf = Graph()
+    rdf.parse(str(_ttl_path(build)), format="turtle")
+    base = str(DATA)
+
+    def local(iri: Any) -> str:
+        text = str(iri)
+        return text[len(base):] if text.startswith(base) else text
+
+    articles: dict[str, dict[str, str]] = {}
+    for art in rdf.subjects(RDF.type, HKG.Article):
+        key = str(art)
+        articles[key] = {
+            "title": str(rdf.value(art, DCTERMS.title) or rdf.value(art, DCTERMS.identifier) or key),
+            "id": str(rdf.value(art, DCTERMS.identifier) or ""),
+            "source": str(rdf.value(art, HKG.sourceFile) or ""),
+            "date": str(rdf.value(art, DCTERMS.date) or ""),
+        }
+
+    def article_order(key: str) -> tuple[str, str]:
+        info = articles.get(key, {})
+        return (info.get("id", ""), key)
+
+    graph = nx.MultiDiGraph(articles=articles)
+    classes = {HKG[c]: c for c in ENTITY_CLASSES}
+    for cls, type_name in classes.items():
+        for subject in rdf.subjects(RDF.type, cls):
+            if not isinstance(subject, URIRef):
+                continue
+            keys = sorted((str(a) for a in rdf.objects(subject, HKG.mentionedIn)), key=article_order)
+            date = None
+            for value in rdf.objects(subject, URIRef("https://schema.org/startDate")):
+                date = str(value)
+            graph.add_node(
+                local(subject),
+                name=str(rdf.value(subject, RDFS.label) or local(subject)),
+                type=type_name,
+                aliases=tuple(sorted(str(a) for a in rdf.objects(subject, SKOS.altLabel))),
+                articles=tuple(articles.get(k, {}).get("title", k) for k in keys),
+                article_keys=tuple(keys),
+                date=date,
+            )
+
+    evidence: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for statement in rdf.subjects(RDF.type, HKG.Assertion):
+        s, p, o = (rdf.value(statement, prop) for prop in (RDF.subject, RDF.predicate, RDF.object))
+        if s is None or p is None or o is None:
+            continue
+        text = str(rdf.value(statement, HKG.evidenceText) or "")
+        art = str(rdf.value(statement, HKG.evidenceArticle) or "")
+        evidence.setdefault((local(s), str(p), local(o)), []).append(
+            (text, articles.get(art, {}).get("title", art), art))
+
+    for kind in RELATION_PROPERTIES:
+        prop = HKG[kind]
+        for s, o in rdf.subject_objects(prop):
+            head, tail = local(s), local(o)
+            if head not in graph or tail not in graph:
+                continue
+            found = sorted(evidence.get((head, str(prop), tail), ()), key=lambda e: (article_order(e[2]), e[0]))
+            graph.add_edge(head, tail, key=kind, kind=kind,
+                           evidence=tuple((sentence, title) for sentence, title, _ in found),
+                           evidence_keys=tuple(art for _, _, art in found))
+    return graph
+
+
+# --------------------------------------------------------------------------- finding things
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).lower()
+
+
+def find_entities(graph: nx.MultiDiGraph, name: str) -> tuple[list[Any], list[Any]]:
+    """(exact, partial): nodes whose name or an alias is ``name``, and those that contain it."""
+    wanted = _norm(name)
+    exact, partial = [], []
+    if not wanted:
+        return exact, partial
+    for node, attrs in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
+        names = [_norm(attrs.get("name") or node)] + [_norm(a) for a in attrs.get("aliases", ())]
+        if wanted in names:
+            exact.append(node)
+        elif any(wanted in n for n in names):
+            partial.append(node)
+    return exact, partial
+
+
+def find_articles(graph: nx.MultiDiGraph, query: str) -> tuple[list[str], list[str]]:
+    """(exact, partial): articles whose title, id (``file#2``), source path or file name is ``query``,
+    and those whose title contains it."""
+    wanted = _norm(query)
+    exact, partial = [], []
+    for key, info in sorted(graph.graph.get("articles", {}).items()):
+        forms = {_norm(info.get("title", "")), _norm(info.get("id", "")), _norm(info.get("source", "")),
+                 _norm(Path(info.get("source", "") or "_").name), _norm(info.get("id", "").split("/")[-1])}
+        if wanted and wanted in forms:
+            exact.append(key)
+        elif wanted and wanted in _norm(info.get("title", "")):
+            partial.append(key)
+    return exact, partial
+
+
+# --------------------------------------------------------------------------- `kg view`
+
+def _safe_filename(text: str, limit: int = 40) -> str:
+    cleaned = re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("_.")
+    return (cleaned[:limit] or "view")
+
+
+def _describe(graph: nx.MultiDiGraph, node: Any) -> str:
+    attrs = graph.nodes[node]
+    return f"{attrs.get('name', node)} ({attrs.get('type', '?')}, {node})"
+
+
+def view_command(args: Any) -> int:
+    """`kg view BUILD (--name NAME | --article ARTICLE) [--depth N] [--out FILE]`.
+
+    Exit codes: 0 written; 2 the name or article matches several and none exactly (candidates are
+    listed); 3 no graph.ttl in BUILD, or nothing matches.
+    """
+    from .export_html import write_html
+
+    ttl = _ttl_path(args.build)
+    if not ttl.is_file():
+        print(f"kg: no graph.ttl at {ttl} (run `kg build ... --out DIR` first)", file=sys.stderr)
+        return 3
+    graph = load_graph(ttl)
+    out_dir = ttl.parent
+    if args.article:
+        exact, partial = find_articles(graph, args.article)
+        chosen = exact or partial
+        if not chosen:
+            print(f"kg: no article matches {args.article!r}", file=sys.stderr)
+            return 3
+        if len(chosen) > 1:
+            print(f"kg: {args.article!r} matches {len(chosen)} articles; give one of:", file=sys.stderr)
+            for key in chosen[:20]:
+                info = graph.graph["articles"][key]
+                print(f"  {info['id'] or key}  {info['title']}", file=sys.stderr)
+            return 2
+        view = article_graph(graph, chosen[0])
+        info = graph.graph["articles"][chosen[0]]
+        title = f"文章：{info['title']}"
+        subtitle = "这篇文章提到的实体和它陈述的关系"
+        focus: list[Any] = []
+        default_name = f"article-{_safe_filename(info['id'] or info['title'])}.html"
+    else:
+        exact, partial = find_entities(graph, args.name)
+        chosen = exact or partial
+        if not chosen:
+            print(f"kg: no entity is named {args.name!r}", file=sys.stderr)
+            return 3
+        if not exact and len(partial) > 1:
+            print(f"kg: {args.name!r} is part of {len(partial)} names; give the full one:", file=sys.stderr)
+            for node in partial[:20]:
+                print(f"  {_describe(graph, node)}", file=sys.stderr)
+            if len(partial) > 20:
+                print(f"  … and {len(partial) - 20} more", file=sys.stderr)
+            return 2
+        view = ego_graph(graph, chosen, depth=args.depth)
+        names = "、".join(dict.fromkeys(str(graph.nodes[n].get("name", n)) for n in chosen))
+        title = f"{names} 的关系网"
+        subtitle = f"与它相距 {args.depth} 步以内的实体" if args.depth != 1 else "与它直接相连的实体"
+        focus = chosen
+        default_name = f"ego-{_safe_filename(names)}.html"
+    out = Path(args.out) if args.out else out_dir / default_name
+    links = (("完整图谱", "graph.html"), ("援助网络", "aid.html")) if out.parent.resolve() == out_dir.resolve() else ()
+    write_html(view, out, title=title, subtitle=subtitle, focus=focus, links=links)
+    print(f"wrote {out} ({view.number_of_nodes()} entities, {view.number_of_edges()} relations)")
+    return 0
