@@ -30,6 +30,7 @@ from .split import MONTH_DAY, resolve_date
 
 jieba.setLogLevel(logging.WARNING)
 
+JOINT_BODIES = re.compile(r"([省市县区州])委\1政府$")
 # Words that refer to an institution without naming it: never entities, resolved from context.
 POINTERS = ("我院", "本院", "该院", "两院", "我局", "本局", "我委", "我中心", "该中心", "全院", "各院")
 # A team named only by its kind (医疗队队长梁琰) is the team the article is about.
@@ -186,6 +187,12 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     names: list[tuple[int, int, str, str]] = []  # (start, end, label, canonical name)
 
     for start, end, label in _institutions(text, tokens, starts, ends, an):
+        joint = JOINT_BODIES.search(text[start:end])
+        if joint and joint.start() > 0:  # 天津市委市政府: the party committee and the government
+            area = text[start:start + joint.start()] + joint.group(1)
+            names.append((start, start + joint.start() + 2, label, area + "委"))
+            names.append((start + joint.start() + 2, end, label, area + "政府"))
+            continue
         names.append((start, end, label, text[start:end]))
     names.extend(_departments(text, tokens, ends, an))
     for token in tokens:
@@ -338,7 +345,7 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             break
         if used >= max_tokens or position - token.start > max_chars:
             break
-        if team and (token.word in TEAM_PARTS or re.fullmatch(r"\d{4}年|第|第?[一二三四五六七八九十\d]+批?", token.word)):
+        if team and (token.word in TEAM_PARTS or token.word in ("（", "）", "(", ")") or re.fullmatch(r"\d{4}年|第|第?[一二三四五六七八九十\d]+批?", token.word)):
             start = token.start
             used += 1
             continue
@@ -583,8 +590,15 @@ def _extend_object(text: str, tokens: list[Token], end: int, noun: str, an: Anal
 
 
 def _in_enumeration(text: str, start: int, end: int) -> bool:
-    """手术示教、教学查房、学术授课等方式: activities in a list are kinds of work, not events."""
-    return text[end:end + 1] == "、" or text[max(0, start - 1):start] == "、" or text[end:end + 1] == "等"
+    """手术示教、教学查房、学术授课等方式: a list of kinds of work closed by 等 names no event
+    (分别进行实地调研、小讲课、教学查房 does: those happened)."""
+    run_end = end
+    while True:
+        more = re.match(rf"、[{CJK}]{{2,12}}?(?=[、等，。；])", text[run_end:])
+        if not more:
+            break
+        run_end += more.end()
+    return text[run_end:run_end + 1] == "等"
 
 
 PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|罹患|入院|就诊|治疗|手术|术后|化名|病史")
@@ -595,6 +609,10 @@ def _conditions(text: str, an: Analyzer):
         return  # 高血压日义诊: a disease named outside a patient's story is a topic, not a condition
     for match in an.condition_re.finditer(text):
         yield match.start(), match.end(), "Condition", match.group()
+    for match in re.finditer(rf"([{CJK}]{{2,8}}?)(?:患者|患儿|病人)", text):
+        words = match.group(1)
+        if words.endswith(an.condition_suffixes) and not re.match("(的|位|名|例)", words):
+            yield match.start(1), match.end(1), "Condition", words
     for match in DIAGNOSIS.finditer(text):
         words = match.group(1)
         for suffix in an.condition_suffixes:

@@ -86,7 +86,7 @@ def _add_place(found: dict[str, Place], name: str, level: str) -> None:
     # A full name is never displaced; a short form keeps the higher level (甘肃 the province).
     found[name] = place
     if short and (short not in found or found[short].level != "province" and level == "province"):
-        found.setdefault(short, place)
+        found[short] = place
 
 
 @lru_cache(maxsize=1)

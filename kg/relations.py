@@ -50,7 +50,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     patients = [m for m in mentions if m.label == "Patient"]
     patient_names = {m.key for m in patients}
     for sentence in article.sentences:
-        inside = [m for m in mentions if sentence.start <= m.start < sentence.end]
+        inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
         ev = Evidence(article.id, sentence.text, sentence.start, sentence.end)
 
         def add(head: Mention, kind: str, tail: Mention) -> None:
@@ -139,8 +139,12 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
             if target:
                 for person in people:
                     add(person, "participatedIn", target)
-        if events:
-            last_event = events[-1]
+        # 座谈会后，…: an event named as a time anchor is over; what follows is not part of it
+        current = [e for e in events if not re.match(r"(后|之后|结束后|期间)", text[e.end:e.end + 3])]
+        if current:
+            last_event = current[-1]
+        elif events:
+            last_event = None
         # care: doctors and patients, patients and conditions
         here_patients = [m for m in inside if m.label == "Patient"]
         if not here_patients and len(patient_names) == 1:
@@ -507,6 +511,11 @@ TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
     """(surface, full place name) of the administrative area that begins a name, longest first:
     a full gazetteer name (玛曲县), a province or country by its short name (河南), a town."""
+    affiliated = name.find("附属")  # 西湖大学医学院附属杭州市第一人民医院: the hospital's own area
+    if affiliated > 0:
+        found = _leading_place(name[affiliated + 2:], an)
+        if found:
+            return found
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
