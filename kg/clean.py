@@ -18,6 +18,7 @@ import opencc
 import trafilatura
 
 from .model import Document
+from .read import MAX_TEXT_CHARS, too_much_text
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A parenthesised run of Latin letters with tone marks right after a hanzi is a pinyin reading.
@@ -25,8 +26,12 @@ PINYIN = re.compile(rf"(?<=[{CJK}])[(（]\s*[a-zA-Züāáǎàēéěèīíǐìō�
 # A hanzi lost to a '?' in a bad conversion, still followed by its reading: drop both.
 LOST_PINYIN = re.compile(r"[?？][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,8}[1-5]?[)）]")
 STRAY_QUESTION = re.compile(r"(?<=[。！？”])[?？]+")
-INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Zero-width and format characters, bidirectional controls, variation selectors and tags: they
+# would make two spellings of one name differ invisibly.
+INVISIBLE = re.compile(r"[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad"
+                       r"\u034f\u180e\ufe00-\ufe0f\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
+# Control characters, and what no XML or UTF-8 output can hold (lone surrogates, U+FFFE, U+FFFF).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 HALF_PUNCT = re.compile(rf"(?<=[{CJK}，。、；：？！“”（）])\s*([,;:?!()])|([,;:?!()])\s*(?=[{CJK}“”（）])")
 # Two marks in a row where one was meant: keep the stronger (the second), and fold repeats.
@@ -34,10 +39,17 @@ WEAK_BEFORE = re.compile(r"[，、]+(?=[。！？；：、，”）」])")
 REPEATS = re.compile(r"([，、；：。])\1+")
 SPACE_RUN = re.compile(r"[ \t\u3000\xa0]+")
 SPACED_LETTERS = re.compile(rf"(?<![{CJK}])((?:[{CJK}] ){{2,}}[{CJK}])(?![{CJK}])")
-SPACE_BETWEEN_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！“”（）])[ ]+|[ ]+(?=[，。、；：？！“”（）])")
+# (?<![ ]) starts the second branch only at the beginning of a run of spaces: tried from inside a
+# long run not followed by a mark, it would be quadratic.
+SPACE_BETWEEN_CJK_PUNCT = re.compile(rf"(?<=[，。、；：？！“”（）])[ ]+|(?<![ ])[ ]+(?=[，。、；：？！“”（）])")
 TERMINAL = "。！？；…”」』）)：:!?;"
 # A PDF line that is this long and ends without punctuation was broken mid-sentence.
 MIN_BROKEN_LINE = 8
+JOINS_ON = re.compile(rf"[{CJK}，。、；：”]")
+CJK_CHAR = re.compile(rf"[{CJK}]")
+MID_SENTENCE_MARK = re.compile("[，。]")
+# Text before the first tag of a page is its title only when it looks like one.
+MAX_LEAD_TITLE = 100
 
 BOILERPLATE = re.compile(
     r"^(您?当前(的)?位置|首页\s*[>＞]|.*[>＞]{2,}|搜\s*索$|责任编辑|编辑\s*[|｜:：]|点击(次数|量|率)|"
@@ -51,6 +63,10 @@ BYLINE_LINE = re.compile(r"(作者|责任编辑|编辑|记者|通讯员|摄影)\
 DATE_ISO = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]{2,20})")
 WIRE = re.compile(rf"^\s*([{CJK}]{{2,12}}?(?:网|报|社|台|新闻))(?:\d{{1,2}}月\d{{1,2}}日)?讯")
+
+
+class TooMuchText(ValueError):
+    """A page whose main content is longer than MAX_TEXT_CHARS (kg.read refuses such text files)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,8 @@ def clean_document(doc: Document) -> CleanText:
     raw = doc.text
     if doc.format == "html":
         raw, title, publisher = html_to_text(raw)
+    if len(raw) > MAX_TEXT_CHARS:  # bounds the time and memory of everything after this
+        raise TooMuchText(too_much_text(len(raw)))
     text = normalise(raw)
     text, date, source = drop_boilerplate(text)
     if title:
@@ -82,9 +100,12 @@ def clean_document(doc: Document) -> CleanText:
 def html_to_text(html: str) -> tuple[str, str | None, str | None]:
     """Main content of a page as text, its title, and the site or account that published it."""
     lead = html[: html.find("<")].strip() if "<" in html else ""  # a title line pasted before the markup
+    prefix = ""
+    if len(lead) > MAX_LEAD_TITLE or "\n" in lead:  # text, not a title: keep it as text
+        prefix, lead = lead, ""
     try:
         tree = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError):  # empty, or a str with an encoding declaration
         tree = None
     title = publisher = None
     if tree is not None:
@@ -102,6 +123,8 @@ def html_to_text(html: str) -> tuple[str, str | None, str | None]:
     title = lead or title
     if title and not body.startswith(title):
         body = title + "\n" + body
+    if prefix:
+        body = prefix + "\n" + body
     return body, title, publisher
 
 
@@ -126,21 +149,34 @@ def normalise(text: str) -> str:
 
 
 def rejoin_lines(lines: list[str]) -> list[str]:
-    """Join a long line that stops mid-sentence with the next text line (PDF column breaks)."""
+    """Join a long line that stops mid-sentence with the next text line (PDF column breaks).
+
+    Linear in the text: a joined line is kept as a list of parts, and what decides a join (its
+    length, last character, whether it holds a ， or 。) is updated part by part.
+    """
     out: list[str] = []
-    pending_join = False
+    parts: list[str] = []  # the line being built
+    length = 0
+    has_mark = pending_join = False
     for line in lines:
         if not line:
             if not pending_join:
+                if parts:
+                    out.append("".join(parts))
+                    parts = []
                 out.append(line)
             continue
-        if pending_join and out and re.match(rf"[{CJK}，。、；：”]", line):
-            out[-1] += line
-        else:
-            out.append(line)
-        last = out[-1]
-        pending_join = len(last) >= MIN_BROKEN_LINE and last[-1] not in TERMINAL and bool(
-            re.search(rf"[{CJK}]$", last)) and bool(re.search("[，。]", last))
+        if not (pending_join and parts and JOINS_ON.match(line)):
+            if parts:
+                out.append("".join(parts))
+            parts, length, has_mark = [], 0, False
+        parts.append(line)
+        length += len(line)
+        has_mark = has_mark or MID_SENTENCE_MARK.search(line) is not None
+        pending_join = (length >= MIN_BROKEN_LINE and line[-1] not in TERMINAL
+                        and CJK_CHAR.match(line[-1]) is not None and has_mark)
+    if parts:
+        out.append("".join(parts))
     # collapse runs of blank lines
     result: list[str] = []
     for line in out:

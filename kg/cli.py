@@ -1,18 +1,31 @@
-"""Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`."""
+"""Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`, `kg view DIR`."""
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
 from . import __version__
 from .export_rdf import FORMATS
 from .pipeline import BuildReport, build_graph, export
+from .read import printable
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_NOTHING, EXIT_OUTPUT = 0, 1, 2, 3, 4
+# Interrupted: 128 + the signal, as a shell reports it (130 for Ctrl-C, 143 for kill).
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`) during a build, stopped the same clean way as Ctrl-C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
     serve.add_argument("--with-ontology", action="store_true", help="load ontology/hospital-kg.ttl too")
+    view = sub.add_parser("view", help="write an HTML page of one entity's or one article's part of a built graph")
+    view.add_argument("build", help="a build folder (or its graph.ttl)")
+    about = view.add_mutually_exclusive_group(required=True)
+    about.add_argument("--name", help="an entity's name or alias, e.g. 渭南市第一医院 (ego view)")
+    about.add_argument("--article", help="an article's title, file name or id such as news.txt#2")
+    view.add_argument("--depth", type=_positive_int, default=1, metavar="N",
+                      help="with --name: relations to follow out from the entity (default 1)")
+    view.add_argument("--out", type=Path, help="page to write (default BUILD/ego-NAME.html or BUILD/article-ID.html)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR if getattr(args, "quiet", False) else logging.WARNING,
                         format="kg: %(message)s", stream=sys.stderr)
@@ -56,7 +77,25 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args)
     if args.command == "serve":
         return _serve(args)
-    return _build(args)
+    if args.command == "view":
+        from .views import view_command
+
+        return view_command(args)
+    # Outputs are written to temporary files and renamed into place, so an interrupted build
+    # leaves each output either as it was or complete; exit with one line, not a traceback.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _build(args)
+    except KeyboardInterrupt as err:
+        terminated = isinstance(err, _Terminated)
+        print(f"kg: {'terminated' if terminated else 'interrupted'}; no output file was half-written",
+              file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -71,7 +110,11 @@ def _build(args: argparse.Namespace) -> int:
     if report.files_read == 0:
         print("kg: no readable article among the inputs", file=sys.stderr)
         return EXIT_NOTHING
-    validation = export(kg, args.out, report, formats, validate=not args.no_validate)
+    try:
+        validation = export(kg, args.out, report, formats, validate=not args.no_validate)
+    except OSError as err:
+        print(f"kg: cannot write {printable(str(args.out))}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_OUTPUT
     if not args.quiet:
         print(summary(kg, report, validation))
     elif validation is not None and not validation.conforms:
@@ -173,15 +216,17 @@ def summary(kg, report: BuildReport, validation=None) -> str:
     types = Counter(e.type for e in kg.entities)
     kinds = Counter(r.kind for r in kg.relations)
     cached = f"; {report.cached} files from the cache" if report.cached else ""
+    skipped = sum(f.kind == "skipped" for f in report.failures)
     lines = [f"read {report.files_read} files ({report.articles} articles{cached}); "
-             f"skipped or failed {len(report.failures)}",
+             f"skipped or failed {len(report.failures)} "
+             f"({skipped} skipped, {len(report.failures) - skipped} failed)",
              f"entities {len(kg.entities)}: " + ", ".join(f"{t} {n}" for t, n in sorted(types.items())),
              f"relations {len(kg.relations)}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
              "wrote " + ", ".join(str(p) for p in report.outputs),
              *([validation.summary()] if validation is not None else []),
              "time " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())]
     for failure in report.failures:
-        lines.append(f"  skipped {failure.source}: {failure.reason}")
+        lines.append(f"  {failure.kind} {failure.source}: {failure.reason}")
     return "\n".join(lines)
 
 

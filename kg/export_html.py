@@ -1,41 +1,54 @@
-"""Export the knowledge graph as one self-contained, offline HTML page.
+"""Export the knowledge graph as self-contained, offline, interactive HTML pages.
 
 pyvis assembles the vis-network node/edge/option records; the page itself comes from our own
 template (``kg/resources/graph_template.html``) rather than pyvis's, because pyvis 0.3.2's
-templates load Bootstrap from a CDN, insert the heading unescaped and route tooltips through
-``innerHTML``.  Here:
+templates load Bootstrap from a CDN, insert the heading unescaped, route tooltips through
+``innerHTML`` and write the file without an encoding. Here:
 
-* vis-network's JS and CSS are inlined from the pyvis wheel, so the file works offline;
+* vis-network's JS and CSS are inlined from the pyvis wheel, so one file works offline;
 * all graph data (which comes from untrusted article text) is embedded as JSON in a
   ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` written as ``\\u003c``,
-  ``\\u003e`` and ``\\u0026``, and every piece of it reaches the DOM through ``textContent``;
-* the page title and heading are HTML-escaped;
-* output is deterministic (nodes and edges sorted, JSON keys sorted, fixed layout seed).
+  ``\\u003e`` and ``\\u0026``; the page's script puts every piece of it into the DOM through
+  ``textContent`` (tooltips are DOM elements, never HTML strings); whatever Python writes into the
+  HTML itself (title, filter labels) is HTML-escaped;
+* nodes are laid out here, in Python (a multilevel force-directed layout over numpy, components
+  packed side by side), so even a 5,000-node page is drawn at once with physics off; small graphs
+  (≤ ``PHYSICS_MAX_NODES``) then let vis's physics tidy the layout and switch it off once stable;
+* output is deterministic (nodes and edges sorted, JSON keys sorted, seeded layout).
+
+Pages: :func:`write_html` draws any graph; :func:`write_pages` writes a build's ``graph.html`` (the
+whole graph) and ``aid.html`` (institutions and who aids whom, grouped by province).
 """
 from __future__ import annotations
 
+import functools
 import html
 import importlib.resources
 import json
-import functools
 import math
 import os
 import pathlib
 import re
 import tempfile
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 import networkx
+import numpy as np
 from pyvis.network import Network
 
-__all__ = ["write_html"]
+from . import views
+
+__all__ = ["PHYSICS_MAX_NODES", "layout_positions", "write_html", "write_pages"]
 
 _VIS_DIR = "lib/vis-9.1.2"
 _TEMPLATE = "resources/graph_template.html"
 
-_FONT_STACK = ('"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",'
-               '"Source Han Sans SC","WenQuanYi Micro Hei",sans-serif')
+# CJK first for each platform: macOS (PingFang, Hiragino, Heiti), Windows (Microsoft YaHei, DengXian,
+# SimHei), Linux (Noto/Source Han, WenQuanYi, Droid), then the generic family.
+FONT_STACK = ('"PingFang SC","Hiragino Sans GB","Heiti SC","Microsoft YaHei","DengXian","SimHei",'
+              '"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","Source Han Sans CN",'
+              '"WenQuanYi Micro Hei","WenQuanYi Zen Hei","Droid Sans Fallback",sans-serif')
 
 # type -> (Chinese label, colour); order is the legend order.
 _TYPE_STYLE: dict[str, tuple[str, str]] = {
@@ -43,7 +56,7 @@ _TYPE_STYLE: dict[str, tuple[str, str]] = {
     "Department": ("科室", "#ff7f0e"),
     "MedicalTeam": ("医疗队", "#e377c2"),
     "GovernmentAgency": ("政府机构", "#8c564b"),
-    "Organization": ("组织机构", "#bcbd22"),
+    "Organization": ("其他机构", "#bcbd22"),
     "Doctor": ("医生", "#1f77b4"),
     "Patient": ("患者", "#17becf"),
     "Official": ("官员", "#9467bd"),
@@ -66,27 +79,31 @@ _GROUP_SHAPE: dict[str, tuple[str, str]] = {
     "other": ("diamond", "◆"),
 }
 
-_KIND_LABELS: dict[str, str] = {
-    "aidedBy": "受…帮扶",
-    "treated": "诊治",
-    "hosted": "主办",
-    "worksAt": "任职于",
-    "partOf": "隶属",
-    "participatedIn": "参与",
-    "locatedIn": "位于",
-    "hasCondition": "患有",
+# kind -> (Chinese label read along the arrow, edge colour); order is the filter order.
+_KIND_STYLE: dict[str, tuple[str, str]] = {
+    "aids": ("帮扶", "#c0392b"),
+    "aidedBy": ("受…帮扶", "#c0392b"),
+    "treated": ("诊治", "#16a085"),
+    "hosted": ("主办", "#b7950b"),
+    "worksAt": ("任职于", "#2e86c1"),
+    "partOf": ("隶属", "#d35400"),
+    "participatedIn": ("参与", "#8e44ad"),
+    "locatedIn": ("位于", "#27ae60"),
+    "hasCondition": ("患有", "#34495e"),
 }
+_UNKNOWN_KIND_COLOUR = "#9aa3ad"
+_EMPHASISED_KINDS = ("aids", "aidedBy")
 
+PHYSICS_MAX_NODES = 300  # above this, the Python layout is final and vis never runs physics
+_EDGE_PX = 130.0  # ideal edge length on screen
 _MAX_LABEL = 24
-_MAX_TIP_ARTICLES = 10
-_MAX_TIP_EVIDENCE = 5
+_LAYOUT_SEED = 20240501
 
 _OPTIONS: dict[str, Any] = {
     "autoResize": True,
     "nodes": {"borderWidth": 1, "borderWidthSelected": 3, "shadow": False},
     "edges": {
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
-        "color": {"color": "#9aa3ad", "highlight": "#d62728", "hover": "#4a5059", "inherit": False},
         "font": {"size": 11, "align": "middle", "color": "#4a5059",
                  "strokeWidth": 3, "strokeColor": "#ffffff"},
         "smooth": {"enabled": True, "type": "continuous", "roundness": 0.5},
@@ -96,19 +113,21 @@ _OPTIONS: dict[str, Any] = {
     "physics": {
         "enabled": True,
         "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -8000, "centralGravity": 0.3,
-                      "springLength": 140, "springConstant": 0.04,
-                      "damping": 0.3, "avoidOverlap": 0.2},
-        "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 25, "fit": True},
-        "maxVelocity": 50,
+        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.15,
+                      "springLength": 130, "springConstant": 0.04,
+                      "damping": 0.4, "avoidOverlap": 0.3},
+        "stabilization": {"enabled": True, "iterations": 300, "updateInterval": 25, "fit": True},
+        "maxVelocity": 40,
         "minVelocity": 0.75,
     },
     "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False,
                     "keyboard": {"enabled": True, "bindToWindow": False},
                     "multiselect": False},
-    "layout": {"randomSeed": 20240501},
+    "layout": {"randomSeed": _LAYOUT_SEED, "improvedLayout": False},
 }
 
+
+# --------------------------------------------------------------------------- small helpers
 
 def _group(node_type: str) -> str:
     if node_type in _ORG_TYPES:
@@ -122,12 +141,22 @@ def _group(node_type: str) -> str:
 
 def _type_label(node_type: str) -> str:
     style = _TYPE_STYLE.get(node_type)
-    return f"{style[0]} {node_type}" if style else f"其他 {node_type}"
+    return style[0] if style else f"其他（{node_type}）"
 
 
 def _colour(node_type: str) -> str:
     style = _TYPE_STYLE.get(node_type)
     return style[1] if style else _UNKNOWN_COLOUR
+
+
+def _kind_label(kind: str) -> str:
+    style = _KIND_STYLE.get(kind)
+    return style[0] if style else kind
+
+
+def _kind_colour(kind: str) -> str:
+    style = _KIND_STYLE.get(kind)
+    return style[1] if style else _UNKNOWN_KIND_COLOUR
 
 
 def _darker(hex_colour: str, factor: float = 0.7) -> str:
@@ -173,30 +202,6 @@ def _short(text: str, limit: int = _MAX_LABEL) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _node_tip(name: str, node_type: str, aliases: tuple[str, ...],
-              articles: tuple[str, ...]) -> str:
-    lines = [name, f"类型 Type：{_type_label(node_type)}"]
-    lines.append("别名 Aliases：" + ("、".join(aliases) if aliases else "（无）"))
-    lines.append(f"出处文章 Articles（{len(articles)}）：")
-    lines.extend("· " + a for a in articles[:_MAX_TIP_ARTICLES])
-    if len(articles) > _MAX_TIP_ARTICLES:
-        lines.append(f"…另有 {len(articles) - _MAX_TIP_ARTICLES} 篇")
-    return "\n".join(lines)
-
-
-def _edge_tip(kind: str, src_name: str, dst_name: str,
-              evidence: tuple[tuple[str, str], ...]) -> str:
-    label = _KIND_LABELS.get(kind, kind)
-    lines = [f"{label} {kind}", f"{src_name} → {dst_name}"]
-    if evidence:
-        lines.append(f"证据 Evidence（{len(evidence)}）：")
-    for sentence, source in evidence[:_MAX_TIP_EVIDENCE]:
-        lines.append(f"「{sentence}」" + (f"——{source}" if source else ""))
-    if len(evidence) > _MAX_TIP_EVIDENCE:
-        lines.append(f"…另有 {len(evidence) - _MAX_TIP_EVIDENCE} 条")
-    return "\n".join(lines)
-
-
 def _script_json(data: Any) -> str:
     """JSON that is inert inside a ``<script>`` element: pure ASCII, no ``<``, ``>`` or ``&``."""
     text = json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
@@ -219,68 +224,396 @@ def _template() -> str:
     return importlib.resources.files("kg").joinpath(_TEMPLATE).read_text(encoding="utf-8")
 
 
-def _legend(types: Iterable[str]) -> str:
-    present = set(types)
-    ordered = [t for t in _TYPE_STYLE if t in present]
-    ordered += sorted(present - set(_TYPE_STYLE))
-    items = []
-    for node_type in ordered:
-        glyph = _GROUP_SHAPE[_group(node_type)][1]
-        items.append(
-            f'    <li data-type="{html.escape(node_type, quote=True)}">'
-            f'<span class="kg-swatch" style="color:{_colour(node_type)}">{glyph}</span>'
-            f"{html.escape(_type_label(node_type))}</li>")
-    return "\n".join(items)
+# --------------------------------------------------------------------------- layout
+# Fruchterman–Reingold with ideal edge length 1. Repulsion is exact for small components; for large
+# ones it is approximated on a pyramid of grids (each node feels the centroids of the cells in its
+# interaction list at every level, Barnes–Hut style, and its finest-level neighbours exactly), so an
+# iteration over 5,000 nodes costs tens of milliseconds. Components are laid out multilevel: leaves
+# are peeled off layer by layer, the core is laid out, then each layer is put back next to its parent
+# and the whole refined.
+
+_EXACT_MAX = 600
+_OFF6 = np.arange(6)
 
 
-def _build(graph: networkx.MultiDiGraph) -> tuple[Network, list[dict], list[dict], list[str]]:
+def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j), i != j, of nodes in the same or adjacent cells of a size×size grid."""
+    n = len(cx)
+    cell = cx * size + cy
+    order = np.argsort(cell, kind="stable")
+    sorted_cell = cell[order]
+    firsts, seconds = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            tx, ty = cx + dx, cy + dy
+            ok = (tx >= 0) & (tx < size) & (ty >= 0) & (ty < size)
+            target = np.where(ok, tx * size + ty, -1)
+            lo = np.searchsorted(sorted_cell, target, "left")
+            count = np.where(ok, np.searchsorted(sorted_cell, target, "right") - lo, 0)
+            total = int(count.sum())
+            if not total:
+                continue
+            first = np.repeat(np.arange(n), count)
+            second = order[np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)]
+            keep = first != second
+            firsts.append(first[keep])
+            seconds.append(second[keep])
+    if not firsts:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def _far_field(px, py, pcx, pcy, size, mass, sum_x, sum_y):
+    """Repulsion on points (px, py) lying in cells (pcx, pcy) from the centroids of the cells of
+    their interaction list: children of the parent cell's neighbours that are not adjacent."""
+    xs = np.repeat(((pcx >> 1) * 2 - 2)[:, None] + _OFF6, 6, axis=1)
+    ys = np.tile(((pcy >> 1) * 2 - 2)[:, None] + _OFF6, (1, 6))
+    ok = (xs >= 0) & (xs < size) & (ys >= 0) & (ys < size)
+    ok &= (np.abs(xs - pcx[:, None]) > 1) | (np.abs(ys - pcy[:, None]) > 1)
+    ids = np.where(ok, xs * size + ys, 0)
+    m = np.where(ok, mass[ids], 0.0)
+    safe = np.maximum(m, 1.0)
+    dx = px[:, None] - sum_x[ids] / safe
+    dy = py[:, None] - sum_y[ids] / safe
+    w = m / np.maximum(dx * dx + dy * dy, 1e-6)
+    return (dx * w).sum(1), (dy * w).sum(1)
+
+
+def _repulsion(pos: np.ndarray) -> np.ndarray:
+    n = len(pos)
+    if n <= _EXACT_MAX:
+        d = pos[:, None, :] - pos[None, :, :]
+        d2 = (d * d).sum(-1)
+        np.fill_diagonal(d2, np.inf)
+        return (d / np.maximum(d2, 1e-6)[..., None]).sum(1)
+    lo = pos.min(0)
+    span = max(float((pos.max(0) - lo).max()), 1e-9) * (1 + 1e-9)
+    unit = (pos - lo) / span
+    finest = max(2, int(math.ceil(math.log2(math.sqrt(n)))) + 1)
+    fx = np.zeros(n)
+    fy = np.zeros(n)
+    cx = cy = np.zeros(n, dtype=np.intp)
+    size = 1
+    for level in range(2, finest + 1):
+        size = 1 << level
+        cx = np.minimum((unit[:, 0] * size).astype(np.intp), size - 1)
+        cy = np.minimum((unit[:, 1] * size).astype(np.intp), size - 1)
+        cell = cx * size + cy
+        mass = np.bincount(cell, minlength=size * size).astype(float)
+        sum_x = np.bincount(cell, pos[:, 0], size * size)
+        sum_y = np.bincount(cell, pos[:, 1], size * size)
+        occupied = np.nonzero(mass)[0]
+        if level < finest - 1 and len(occupied) * 4 <= n:
+            # Coarse level: one evaluation per occupied cell, at its centroid, shared by its nodes.
+            m = mass[occupied]
+            gx, gy = _far_field(sum_x[occupied] / m, sum_y[occupied] / m, occupied // size,
+                                occupied % size, size, mass, sum_x, sum_y)
+            slot = np.zeros(size * size, dtype=np.intp)
+            slot[occupied] = np.arange(len(occupied))
+            fx += gx[slot[cell]]
+            fy += gy[slot[cell]]
+        else:
+            gx, gy = _far_field(pos[:, 0], pos[:, 1], cx, cy, size, mass, sum_x, sum_y)
+            fx += gx
+            fy += gy
+    first, second = _near_pairs(cx, cy, size)
+    d = pos[first] - pos[second]
+    w = 1.0 / np.maximum((d * d).sum(1), 1e-6)
+    fx += np.bincount(first, d[:, 0] * w, n)
+    fy += np.bincount(first, d[:, 1] * w, n)
+    return np.stack([fx, fy], 1)
+
+
+def _fruchterman_reingold(pos: np.ndarray, heads: np.ndarray, tails: np.ndarray,
+                          iterations: int, temperature: float) -> np.ndarray:
+    n = len(pos)
+    step_down = temperature / (iterations + 1)
+    for _ in range(iterations):
+        disp = _repulsion(pos)
+        d = pos[heads] - pos[tails]
+        dist = np.sqrt(np.maximum((d * d).sum(1), 1e-12))
+        pull = d * dist[:, None]
+        disp[:, 0] += np.bincount(tails, pull[:, 0], n) - np.bincount(heads, pull[:, 0], n)
+        disp[:, 1] += np.bincount(tails, pull[:, 1], n) - np.bincount(heads, pull[:, 1], n)
+        length = np.sqrt(np.maximum((disp * disp).sum(1), 1e-12))
+        pos = pos + disp * (np.minimum(length, temperature) / length)[:, None]
+        temperature -= step_down
+    return pos
+
+
+def _component_layout(n: int, heads: np.ndarray, tails: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Positions (ideal edge length 1) for one connected component with edges heads[i]–tails[i]."""
+    if n == 1:
+        return np.zeros((1, 2))
+    if n == 2:
+        return np.array([[-0.5, 0.0], [0.5, 0.0]])
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(heads.tolist(), tails.tolist()):
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    degree = np.array([len(x) for x in neighbours])
+    alive = np.ones(n, dtype=bool)
+    parent = np.full(n, -1)
+    layers: list[np.ndarray] = []
+    remaining = n
+    while True:
+        leaves = np.nonzero(alive & (degree <= 1))[0]
+        if len(leaves) == 0 or remaining - len(leaves) < 3:
+            break
+        layers.append(leaves)
+        alive[leaves] = False
+        remaining -= len(leaves)
+        for v in leaves.tolist():
+            for w in neighbours[v]:
+                if alive[w]:
+                    parent[v] = w
+                    degree[w] -= 1
+
+    def refine(mask: np.ndarray, pos: np.ndarray, iterations: int, temperature: float) -> None:
+        idx = np.nonzero(mask)[0]
+        remap = np.full(n, -1)
+        remap[idx] = np.arange(len(idx))
+        keep = mask[heads] & mask[tails]
+        pos[idx] = _fruchterman_reingold(pos[idx], remap[heads[keep]], remap[tails[keep]],
+                                         iterations, temperature)
+
+    pos = np.zeros((n, 2))
+    placed = alive.copy()
+    core = np.nonzero(alive)[0]
+    pos[core] = rng.uniform(-1.0, 1.0, (len(core), 2)) * math.sqrt(len(core))
+    refine(placed, pos, 80 if len(core) <= _EXACT_MAX else 45, max(1.0, math.sqrt(len(core)) / 3))
+    refined_at = len(core)
+    for number, layer in enumerate(reversed(layers)):
+        children: dict[int, list[int]] = defaultdict(list)
+        for v in layer.tolist():
+            children[int(parent[v])].append(v)
+        for p, kids in children.items():
+            anchors = [pos[w] for w in neighbours[p] if placed[w]]
+            away = pos[p] - np.mean(anchors, axis=0) if anchors else rng.normal(size=2)
+            base = math.atan2(away[1], away[0])
+            spread = min(2 * math.pi * (len(kids) - 1) / len(kids), 0.7 * (len(kids) - 1))
+            for i, v in enumerate(kids):
+                angle = base + (i / (len(kids) - 1) - 0.5) * spread if len(kids) > 1 else base
+                pos[v] = pos[p] + (math.cos(angle), math.sin(angle))
+        placed[layer] = True
+        count = int(placed.sum())
+        if count >= 1.25 * refined_at or number == len(layers) - 1:
+            refine(placed, pos, 8, 0.5)
+            refined_at = count
+    refine(placed, pos, 40 if n <= _EXACT_MAX else 15, 0.6)
+    return pos - pos.mean(0)
+
+
+def _pack(blocks: Sequence[np.ndarray], gap: float = 1.2) -> np.ndarray:
+    """Put laid-out components side by side in rows (largest first); returns all positions, in
+    the order of ``blocks``, centred on the origin."""
+    if not blocks:
+        return np.zeros((0, 2))
+    radii = [max(0.5, float(np.sqrt((b * b).sum(1)).max()) if len(b) else 0.5) for b in blocks]
+    area = sum((2 * r + gap) ** 2 for r in radii)
+    width = max(max(2 * r for r in radii), math.sqrt(area) * 1.25)
+    placed = []
+    x = y = row_height = 0.0
+    for block, r in zip(blocks, radii):
+        d = 2 * r + gap
+        if x > 0 and x + d > width:
+            x, y = 0.0, y + row_height
+            row_height = 0.0
+        placed.append(block + (x + d / 2, y + d / 2))
+        x += d
+        row_height = max(row_height, d)
+    out = np.concatenate(placed)
+    centre = (out.min(0) + out.max(0)) / 2
+    return out - centre
+
+
+def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], seed: int = _LAYOUT_SEED) -> np.ndarray:
+    """Positions (edge length ≈ 1) for ``nodes`` (in that order), components packed."""
+    index = {node: i for i, node in enumerate(nodes)}
+    simple = networkx.Graph()
+    simple.add_nodes_from(range(len(nodes)))
+    simple.add_edges_from((index[u], index[v]) for u, v in edges if u != v)
+    components = sorted((sorted(c) for c in networkx.connected_components(simple)),
+                        key=lambda c: (-len(c), c[0]))
+    rng = np.random.default_rng(seed)
+    blocks = []
+    for comp in components:
+        local = {v: i for i, v in enumerate(comp)}
+        pairs = sorted((local[a], local[b]) for a, b in simple.subgraph(comp).edges())
+        heads = np.array([a for a, _ in pairs], dtype=np.intp)
+        tails = np.array([b for _, b in pairs], dtype=np.intp)
+        blocks.append(_component_layout(len(comp), heads, tails, rng))
+    packed = _pack(blocks)
+    out = np.zeros((len(nodes), 2))
+    order = [v for comp in components for v in comp]
+    out[order] = packed
+    return out
+
+
+def layout_positions(graph: networkx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
+    """Screen positions (pixels) for every node of ``graph``: deterministic, components packed."""
+    nodes = sorted(graph.nodes, key=str)
+    units = _layout_units(nodes, graph.edges())
+    return {node: (round(float(x) * _EDGE_PX, 1), round(float(y) * _EDGE_PX, 1))
+            for node, (x, y) in zip(nodes, units)}
+
+
+_UNKNOWN_GROUP = "省份不详"
+
+
+def _grouped_layout(graph: networkx.MultiDiGraph, group_of: Mapping[Any, str]
+                    ) -> tuple[dict[Any, tuple[float, float]], list[dict[str, Any]]]:
+    """Positions with each group (province) laid out on its own, the groups placed roughly where
+    the provinces are on a map and pushed apart until they do not overlap; groups with no known
+    place (other countries, unknown) go in a row underneath. Returns (positions, group circles)."""
+    members: dict[str, list[Any]] = defaultdict(list)
+    for node in sorted(graph.nodes, key=str):
+        members[group_of.get(node) or _UNKNOWN_GROUP].append(node)
+    centres = views.province_centres()
+    names = sorted(members, key=lambda g: (g == _UNKNOWN_GROUP, g not in centres, g))
+    local: dict[str, np.ndarray] = {}
+    radius: dict[str, float] = {}
+    for name in names:
+        nodes = members[name]
+        inside = [(u, v) for u, v in graph.edges() if u in set(nodes) and v in set(nodes)]
+        units = _layout_units(nodes, inside)
+        local[name] = units
+        radius[name] = max(0.8, float(np.sqrt((units * units).sum(1)).max()) + 0.8)
+    mapped = [n for n in names if n in centres]
+    at: dict[str, np.ndarray] = {}
+    if mapped:
+        # About one ideal edge per degree of longitude/latitude; north up.
+        pts = np.array([[centres[n][0] - 110.0, 32.0 - centres[n][1]] for n in mapped]) * 0.9
+        rad = np.array([radius[n] for n in mapped])
+        for _ in range(300):
+            moved = False
+            for i in range(len(mapped)):
+                for j in range(i + 1, len(mapped)):
+                    d = pts[j] - pts[i]
+                    dist = float(np.hypot(*d))
+                    need = rad[i] + rad[j] + 0.8
+                    if dist < need:
+                        direction = d / dist if dist > 1e-9 else np.array([1.0, 0.0])
+                        push = (need - dist) / 2 + 1e-3
+                        pts[i] -= direction * push
+                        pts[j] += direction * push
+                        moved = True
+            if not moved:
+                break
+        for n, p in zip(mapped, pts):
+            at[n] = p
+    rest = [n for n in names if n not in at]
+    if rest:
+        bottom = max((float(at[n][1]) + radius[n] for n in at), default=-2.0) + 1.5
+        left = min((float(at[n][0]) - radius[n] for n in at), default=0.0)
+        x = left
+        for n in rest:
+            at[n] = np.array([x + radius[n], bottom + radius[n]])
+            x += 2 * radius[n] + 1.0
+    positions: dict[Any, tuple[float, float]] = {}
+    groups = []
+    for name in names:
+        centre = at[name]
+        for node, (x, y) in zip(members[name], local[name] + centre):
+            positions[node] = (round(float(x) * _EDGE_PX, 1), round(float(y) * _EDGE_PX, 1))
+        groups.append({"name": name, "count": len(members[name]), "known": name != _UNKNOWN_GROUP,
+                       "x": round(float(centre[0]) * _EDGE_PX, 1), "y": round(float(centre[1]) * _EDGE_PX, 1),
+                       "r": round(radius[name] * _EDGE_PX, 1)})
+    return positions, groups
+
+
+# --------------------------------------------------------------------------- pyvis records
+
+class _IdList(list):
+    """pyvis keeps node ids in a list and tests membership for every node and edge it adds
+    (quadratic); this list answers ``in`` from a set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: set = set()
+
+    def append(self, item: Any) -> None:  # noqa: D102
+        super().append(item)
+        self._members.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
+def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool
+           ) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
+    n_nodes = graph.number_of_nodes()
+    physics = 0 < n_nodes <= PHYSICS_MAX_NODES and not group_by_province
+    large = n_nodes > PHYSICS_MAX_NODES
+
     net = Network(directed=True)
+    net.node_ids = _IdList()
     net.set_options(json.dumps(_OPTIONS, separators=(",", ":")))
     options = net.options
-    options["nodes"]["font"] = {"face": _FONT_STACK, "size": 14, "color": "#222222",
+    options["nodes"]["font"] = {"face": FONT_STACK, "size": 14, "color": "#222222",
                                 "strokeWidth": 3, "strokeColor": "#ffffff"}
-    options["edges"]["font"]["face"] = _FONT_STACK
-    options["layout"]["improvedLayout"] = graph.number_of_nodes() <= 100
+    options["edges"]["font"]["face"] = FONT_STACK
+    if not physics:
+        options["physics"] = {"enabled": False}
+    if large:
+        options["edges"]["smooth"] = {"enabled": False}
+        options["interaction"]["hideEdgesOnDrag"] = True
 
     ids = {node: str(node) for node in graph.nodes}
+    where = views.provinces(graph)
+    province = {node: str(graph.nodes[node].get("province") or where.get(node) or "") for node in graph.nodes}
+    groups: list[dict[str, Any]] = []
+    if group_by_province:
+        positions, groups = _grouped_layout(graph, {n: p for n, p in province.items() if p})
+    else:
+        positions = layout_positions(graph)
+    focus_ids = sorted({ids[n] for n in focus if n in ids})
+
     names: dict[Any, str] = {}
     node_meta: list[dict] = []
-    types: list[str] = []
+    type_counts: dict[str, int] = defaultdict(int)
+    province_counts: dict[str, int] = defaultdict(int)
     for node in sorted(graph.nodes, key=lambda n: ids[n]):
         attrs = graph.nodes[node]
         nid = ids[node]
         name = attrs.get("name")
         name = nid if name is None else str(name)
         node_type = str(attrs.get("type") or "Entity")
-        aliases = _strs(attrs.get("aliases"))
-        articles = _strs(attrs.get("articles"))
         names[node] = name
-        types.append(node_type)
+        type_counts[node_type] += 1
+        province_counts[province[node] or _UNKNOWN_GROUP] += 1
         colour = _colour(node_type)
-        border = _darker(colour)
+        centre = nid in focus_ids
+        x, y = positions[node]
         net.add_node(
             nid,
             label=_short(name),
             shape=_GROUP_SHAPE[_group(node_type)][0],
-            color={"background": colour, "border": border,
+            color={"background": colour, "border": "#111111" if centre else _darker(colour),
                    "highlight": {"background": colour, "border": "#111111"},
                    "hover": {"background": colour, "border": "#111111"}},
+            borderWidth=4 if centre else 1,
             size=_node_size(graph.degree(node)),
-            title=_node_tip(name, node_type, aliases, articles),
+            x=x, y=y,
         )
         node_meta.append({"name": name, "type": node_type, "typeLabel": _type_label(node_type),
-                          "aliases": list(aliases), "articles": list(articles)})
+                          "aliases": list(_strs(attrs.get("aliases"))),
+                          "articles": list(_strs(attrs.get("articles"))),
+                          "province": province[node]})
 
     records = []
     for u, v, key, attrs in graph.edges(keys=True, data=True):
-        kind = str(attrs.get("kind") or "")
+        kind = str(attrs.get("kind") or key or "")
         evidence = _evidence(attrs.get("evidence"))
         records.append(((ids[u], ids[v], kind, evidence, repr(key)), u, v, kind, evidence))
     records.sort(key=lambda r: r[0])
 
     edge_meta: list[dict] = []
+    kind_counts: dict[str, int] = defaultdict(int)
     parallel: dict[frozenset, int] = defaultdict(int)
     for index, (_, u, v, kind, evidence) in enumerate(records):
+        kind_counts[kind] += 1
         pair = frozenset((ids[u], ids[v]))
         rank = parallel[pair]
         parallel[pair] += 1
@@ -288,27 +621,84 @@ def _build(graph: networkx.MultiDiGraph) -> tuple[Network, list[dict], list[dict
         if rank and u != v:  # fan out parallel edges so that their labels stay readable
             extra["smooth"] = {"enabled": True, "type": "curvedCW" if rank % 2 else "curvedCCW",
                                "roundness": round(0.2 * ((rank + 1) // 2), 2)}
+        colour = _kind_colour(kind)
         net.add_edge(
             ids[u], ids[v],
             id=f"e{index}",
-            label=_KIND_LABELS.get(kind, kind),
-            title=_edge_tip(kind, names[u], names[v], evidence),
+            label=_kind_label(kind),
+            color={"color": colour, "highlight": "#111111", "hover": _darker(colour), "inherit": False},
+            width=2.4 if kind in _EMPHASISED_KINDS else 1.2,
             **extra,
         )
-        edge_meta.append({"kind": kind, "kindLabel": _KIND_LABELS.get(kind, kind),
+        edge_meta.append({"kind": kind, "kindLabel": _kind_label(kind),
                           "evidence": [list(pair_) for pair_ in evidence]})
-    return net, node_meta, edge_meta, types
+
+    view = {"physics": physics, "focus": focus_ids, "groups": groups,
+            "types": dict(type_counts), "kinds": dict(kind_counts),
+            "provinces": dict(province_counts) if group_by_province else {}}
+    return net, node_meta, edge_meta, view
 
 
-def _render(graph: networkx.MultiDiGraph, title: str) -> str:
-    net, node_meta, edge_meta, types = _build(graph)
+# --------------------------------------------------------------------------- page
+
+def _chip(attr: str, value: str, glyph: str, colour: str, label: str, count: int, hint: str) -> str:
+    v = html.escape(value, quote=True)
+    return (f'<label class="kg-chip" data-{attr}="{v}" title="{html.escape(hint, quote=True)}">'
+            f'<input type="checkbox" checked data-filter="{attr}" value="{v}">'
+            f'<span class="kg-swatch" style="color:{colour}">{glyph}</span>'
+            f'{html.escape(label)}<span class="kg-n">{count}</span></label>')
+
+
+def _type_chips(counts: Mapping[str, int]) -> str:
+    ordered = [t for t in _TYPE_STYLE if t in counts] + sorted(set(counts) - set(_TYPE_STYLE))
+    return "\n".join(_chip("type", t, _GROUP_SHAPE[_group(t)][1], _colour(t), _type_label(t), counts[t], t)
+                     for t in ordered)
+
+
+def _kind_chips(counts: Mapping[str, int]) -> str:
+    ordered = [k for k in _KIND_STYLE if k in counts] + sorted(set(counts) - set(_KIND_STYLE))
+    return "\n".join(_chip("kind", k, "➝", _kind_colour(k), _kind_label(k), counts[k], k) for k in ordered)
+
+
+def _province_chips(counts: Mapping[str, int]) -> str:
+    ordered = sorted(counts, key=lambda p: (p == _UNKNOWN_GROUP, -counts[p], p))
+    return "\n".join(_chip("province", p, "◯", "#5d6d7e", p, counts[p], p) for p in ordered)
+
+
+_SAFE_HREF = re.compile(r"[A-Za-z0-9_.\-]+\.html")
+
+
+def _nav(links: Iterable[tuple[str, str]], current: str) -> str:
+    parts = []
+    for label, href in links:
+        if not _SAFE_HREF.fullmatch(href):
+            raise ValueError(f"unsafe link target: {href!r}")
+        if href == current:
+            parts.append(f'<span class="kg-nav-here">{html.escape(label)}</span>')
+        else:
+            parts.append(f'<a href="{html.escape(href, quote=True)}">{html.escape(label)}</a>')
+    return "\n".join(parts)
+
+
+def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", focus: Iterable[Any] = (),
+            links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False) -> str:
+    net, node_meta, edge_meta, view = _build(graph, focus, group_by_province)
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options,
-            "meta": {"nodes": node_meta, "edges": edge_meta}}
+            "meta": {"nodes": node_meta, "edges": edge_meta}, "view": view}
     js, css = _vis_assets()
+    filters = [("实体类型", "kg-types", _type_chips(view["types"])),
+               ("关系类型", "kg-kinds", _kind_chips(view["kinds"]))]
+    if group_by_province:
+        filters.append(("省份", "kg-provinces", _province_chips(view["provinces"])))
+    rows = "\n".join(f'<div class="kg-filter-row" id="{row_id}"><span class="kg-row-label">{label}</span>\n'
+                     f"{chips}\n</div>" for label, row_id, chips in filters if chips)
     values = {
         "TITLE": html.escape(title, quote=True),
+        "SUBTITLE": html.escape(subtitle, quote=True),
         "COUNTS": f"{len(net.nodes)} 个实体 · {len(net.edges)} 条关系",
-        "LEGEND": _legend(types),
+        "NAV": _nav(links, current),
+        "FILTERS": rows,
+        "FONT": FONT_STACK,
         "DATA": _script_json(data),
         "VIS_JS": js,
         "VIS_CSS": css,
@@ -335,6 +725,29 @@ def _atomic_write(path: pathlib.Path, text: str) -> None:
         raise
 
 
-def write_html(graph: networkx.MultiDiGraph, path: pathlib.Path, title: str = "hospital-kg") -> None:
-    """Write ``graph`` to ``path`` as a single offline, interactive HTML page."""
-    _atomic_write(pathlib.Path(path), _render(graph, title))
+def write_html(graph: networkx.MultiDiGraph, path: pathlib.Path, title: str = "hospital-kg", *,
+               subtitle: str = "", focus: Iterable[Any] = (), links: Iterable[tuple[str, str]] = (),
+               group_by_province: bool = False) -> None:
+    """Write ``graph`` to ``path`` as a single offline, interactive HTML page.
+
+    ``focus``: nodes to mark and select when the page opens (an ego view's centre);
+    ``links``: (label, file name) of sibling pages for the header; ``group_by_province``: lay nodes
+    out in one circle per province (from their ``province`` attribute or :func:`views.provinces`).
+    """
+    path = pathlib.Path(path)
+    _atomic_write(path, _render(graph, title, subtitle=subtitle, focus=focus, links=links,
+                                current=path.name, group_by_province=group_by_province))
+
+
+PAGE_LINKS = (("完整图谱", "graph.html"), ("援助网络", "aid.html"))
+
+
+def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path) -> list[pathlib.Path]:
+    """A build's pages: ``graph.html`` (everything) and ``aid.html`` (who aids whom, by province)."""
+    out = pathlib.Path(out)
+    full, aid = out / "graph.html", out / "aid.html"
+    write_html(graph, full, title="医院新闻知识图谱", subtitle="全部实体与关系", links=PAGE_LINKS)
+    write_html(views.aid_graph(graph), aid, title="援助网络",
+               subtitle="机构之间的帮扶关系：箭头由帮扶方指向受援方，按省份分组",
+               links=PAGE_LINKS, group_by_province=True)
+    return [full, aid]

@@ -78,7 +78,7 @@ def extract_file(path: str | Path, analyzer: Analyzer, digest: bool = False) -> 
     try:
         doc = read_document(Path(path))
     except ReadError as err:
-        return FileResult(source, failure=Failure(source, str(err)), digest=checksum)
+        return FileResult(source, failure=Failure(source, str(err), err.kind), digest=checksum)
     try:
         started = time.perf_counter()
         articles = document_articles(doc, analyzer)
@@ -171,16 +171,16 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     extractions: list[Extraction] = []
     for failure in missing:
         report.failures.append(failure)
-        log.warning("skipped %s: %s", failure.source, failure.reason)
+        (log.error if failure.kind == "failed" else log.warning)(
+            "%s %s: %s", failure.kind, failure.source, failure.reason)
     for result in results:
         if result.failure is None:
             extractions.extend(result.extractions)
             continue
         report.failures.append(result.failure)
-        if result.read:
-            log.error("failed %s: %s", result.source, result.failure.reason)
-        else:
-            log.warning("skipped %s: %s", result.source, result.failure.reason)
+        failure = result.failure  # its source and reason are one printable line each
+        (log.error if failure.kind == "failed" else log.warning)(
+            "%s %s: %s", failure.kind, failure.source, failure.reason)
     if store is not None:
         store.prune()
     started = time.perf_counter()
@@ -206,9 +206,7 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
         report.outputs.append(path)
     report.timings["export rdf"] += time.perf_counter() - started
     started = time.perf_counter()
-    html = out / "graph.html"
-    export_html.write_html(network, html, title="hospital-kg")
-    report.outputs.append(html)
+    report.outputs.extend(export_html.write_pages(network, out))  # graph.html, aid.html
     report.timings["export html"] += time.perf_counter() - started
     if not validate:
         return None

@@ -107,6 +107,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 if passive:
                     helper, receiver = receiver, helper
                 add(receiver, "aidedBy", helper)
+        for receiver, helper in _paired_aid(sentence, inside, triggers["aidedBy"]):
+            add(receiver, "aidedBy", helper)
         under = AID_UNDER.search(sentence.text)
         if under:
             span_start, span_end = sentence.start + under.start(1), sentence.start + under.end(1)
@@ -167,6 +169,34 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 extra.append(target)
                 found.append(MentionRelation(m, "locatedIn", target, _evidence_at(article, m)))
     return mentions + tuple(extra), tuple(found)
+
+
+PAIR_AID = re.compile(r"医联体|医共体|帮扶|对口|托管|共建|技术合作|专科联盟")
+GRASSROOTS = re.compile(r"(卫生院|卫生服务站|卫生服务中心|卫生室)$")
+GO_TO = re.compile(r"(赴|到|前往|抵达|深入|走进)$")
+
+
+def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mention]]:
+    """Aid stated without a verb between the two sides:
+    甲医院与乙卫生院…医联体 (the larger aids the member: a township health centre is never the
+    helper, else the first named leads); 甲医院组织专家赴乙医院开展帮扶 (the subject aids the place
+    it goes to)."""
+    hospitals = [m for m in inside if m.label == "Hospital"]
+    text, base = sentence.text, sentence.start
+    if not PAIR_AID.search(text):
+        return []
+    pairs = []
+    for a, b in zip(hospitals, hospitals[1:]):
+        if text[a.end - base:b.start - base] in ("与", "和", "同") and PAIR_AID.search(text[b.end - base:]):
+            helper, receiver = (b, a) if GRASSROOTS.search(a.key) and not GRASSROOTS.search(b.key) else (a, b)
+            pairs.append((receiver, helper))
+    for m in hospitals:
+        before = text[max(0, m.start - base - 2):m.start - base]
+        if GO_TO.search(before) and _find_any(text[m.end - base:], words):
+            subject = next((x for x in inside if x.label in ("Hospital", "MedicalTeam") and x.end <= m.start), None)
+            if subject is not None and subject.key != m.key:
+                pairs.append((m, subject))
+    return pairs
 
 
 def _title_event(article: Article, mentions: tuple[Mention, ...]) -> Mention | None:

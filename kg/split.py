@@ -15,6 +15,11 @@ BYLINE = re.compile(rf"（[{CJK}A-Za-z·\s]{{2,40}}）\s*$")
 # A heading is short and has no sentence punctuation inside.
 MAX_TITLE = 40
 SENTENCE_END = re.compile(r"[。！？；!?;]+[”」』）]*|\n+")
+# A "sentence" longer than this is not one (a table flattened into a line, a blob of data): it is
+# cut, at the last comma or space before the limit when there is one, so that the extractor's time
+# and memory per sentence stay bounded. Real sentences are under 200 characters.
+MAX_SENTENCE = 500
+SOFT_BREAKS = "，、,：:；; \t"
 MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 YEAR = re.compile(r"(20\d{2}|19\d{2})年")
 MASTHEAD_ISSUE = re.compile(r"第\s*\d+\s*期")
@@ -94,6 +99,21 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
+    while end - start > MAX_SENTENCE:
+        cut = _cut(text, start, start + MAX_SENTENCE)
+        _append_one(sentences, text, start, cut)
+        start = cut
+    _append_one(sentences, text, start, end)
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """Where to cut text[start:] no later than `limit`: after the last soft break in the second
+    half of the window, else at the limit itself."""
+    cut = max(text.rfind(mark, start + MAX_SENTENCE // 2, limit) for mark in SOFT_BREAKS)
+    return cut + 1 if cut >= 0 else limit
+
+
+def _append_one(sentences: list[Sentence], text: str, start: int, end: int) -> None:
     chunk = text[start:end]
     stripped = chunk.strip()
     if stripped:

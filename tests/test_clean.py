@@ -83,7 +83,7 @@ def test_clean_normalise_collapses_blank_line_runs() -> None:
     "BUG: PINYIN matches any 1–8 Latin letters in brackets after a hanzi, so English "
     "abbreviations are deleted: normalise('重症监护室（ICU）') == '重症监护室'"))
 @pytest.mark.parametrize("text", ["转入重症监护室（ICU）继续治疗", "行计算机断层扫描(CT)检查",
-                                  "乙肝病毒(HBV)阳性"])
+                                  "乙肝病毒(HBV)阳性"], ids=["ICU", "CT", "HBV"])
 def test_clean_normalise_keeps_english_abbreviations(text: str) -> None:
     out = normalise(text)
     assert any(abbr in out for abbr in ("ICU", "CT", "HBV"))

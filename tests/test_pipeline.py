@@ -122,7 +122,9 @@ def test_pipeline_golden_expectations_cover_every_article() -> None:
 def test_pipeline_report_counts(data_build) -> None:
     kg, report = data_build
     failed = {Path(f.source).name: f.reason for f in report.failures}
-    assert failed == {"empty.txt": "empty file", "garbage.bin": "binary file, not text"}
+    assert set(failed) == {"empty.txt", "garbage.bin"}
+    assert failed["empty.txt"].startswith("empty")
+    assert failed["garbage.bin"].startswith("binary")
     assert report.files_read >= 7
     assert report.articles == len(kg.articles) >= 8
 

@@ -10,6 +10,8 @@ import pytest
 
 from kg.read import Failure, ReadError, decode, find_inputs, read_all, read_document
 
+ARTICLES = Path(__file__).parent / "data" / "articles"
+
 # Simplified sample: every character exists in GB18030 and UTF-*, most not in Big5.
 SIMPLIFIED = ("2024年5月10日，沭阳县人民医院心血管内科主任医师王立新为患者李强（化名）实施了"
               "急诊冠状动脉介入手术，术后病情稳定。")
@@ -27,17 +29,18 @@ def _pure_cjk(text: str) -> str:
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
-        ("utf-8", SIMPLIFIED.encode("utf-8"), SIMPLIFIED),
-        ("utf-8 with BOM", codecs.BOM_UTF8 + SIMPLIFIED.encode("utf-8"), SIMPLIFIED),
-        ("gb18030", SIMPLIFIED.encode("gb18030"), SIMPLIFIED),
-        ("gb18030 with 䶮", GB18030_ONLY.encode("gb18030"), GB18030_ONLY),
-        ("big5", TRADITIONAL.encode("big5"), TRADITIONAL),
-        ("utf-16-le with BOM", codecs.BOM_UTF16_LE + SIMPLIFIED.encode("utf-16-le"), SIMPLIFIED),
-        ("utf-16-be with BOM", codecs.BOM_UTF16_BE + SIMPLIFIED.encode("utf-16-be"), SIMPLIFIED),
-        ("utf-16-le no BOM, mostly ASCII", "Hello 医院 2024 ok".encode("utf-16-le"),
-         "Hello 医院 2024 ok"),
+        pytest.param(name, data, expected, id=name) for name, data, expected in [
+            ("utf-8", SIMPLIFIED.encode("utf-8"), SIMPLIFIED),
+            ("utf-8-bom", codecs.BOM_UTF8 + SIMPLIFIED.encode("utf-8"), SIMPLIFIED),
+            ("gb18030", SIMPLIFIED.encode("gb18030"), SIMPLIFIED),
+            ("gb18030-only-char", GB18030_ONLY.encode("gb18030"), GB18030_ONLY),
+            ("big5", TRADITIONAL.encode("big5"), TRADITIONAL),
+            ("utf-16-le-bom", codecs.BOM_UTF16_LE + SIMPLIFIED.encode("utf-16-le"), SIMPLIFIED),
+            ("utf-16-be-bom", codecs.BOM_UTF16_BE + SIMPLIFIED.encode("utf-16-be"), SIMPLIFIED),
+            ("utf-16-le-no-bom-mostly-ascii", "Hello 医院 2024 ok".encode("utf-16-le"),
+             "Hello 医院 2024 ok"),
+        ]
     ],
-    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "",
 )
 def test_read_decode_roundtrips_sample(name: str, data: bytes, expected: str) -> None:
     text, encoding = decode(data)
@@ -53,20 +56,22 @@ def test_read_decode_gb18030_only_character_needs_gb18030() -> None:
     assert encoding == "gb18030"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: UTF-16 without BOM is only detected when every other byte is NUL (ASCII text); "
-    "Chinese text in UTF-16 has no NUL bytes, so decode() raises ReadError"))
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_read_decode_utf16_without_bom_chinese(codec: str) -> None:
-    text, _ = decode(SIMPLIFIED.encode(codec))
-    assert text == SIMPLIFIED
-
-
-@pytest.mark.xfail(strict=True, reason="BUG: same as above, pure CJK UTF-16-LE without BOM")
-def test_read_decode_utf16_le_without_bom_pure_cjk() -> None:
-    sample = _pure_cjk(SIMPLIFIED)
-    text, _ = decode(sample.encode("utf-16-le"))
+@pytest.mark.parametrize("sample", [SIMPLIFIED, _pure_cjk(SIMPLIFIED), TRADITIONAL],
+                         ids=["mixed", "pure-cjk", "traditional"])
+def test_read_decode_utf16_without_bom_chinese(codec: str, sample: str) -> None:
+    # Chinese in UTF-16 has no NUL bytes: detection cannot rely on them
+    text, encoding = decode(sample.encode(codec))
     assert text == sample
+    assert encoding == codec
+
+
+def test_read_document_utf16_without_bom_file(tmp_path: Path) -> None:
+    raw = (ARTICLES / "utf16_bom.txt").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF16_LE)
+    path = tmp_path / "no_bom.txt"
+    path.write_bytes(raw[2:])
+    assert read_document(path).text == read_document(ARTICLES / "utf16_bom.txt").text
 
 
 def test_read_document_reports_encoding_and_text(tmp_path: Path) -> None:
@@ -82,15 +87,16 @@ def test_read_document_reports_encoding_and_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("filename", "data", "reason"),
     [
-        ("empty.txt", b"", "empty"),
-        ("blank.txt", b"  \n\r\n\t  \n", "no text"),
-        ("paper.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "binary"),
-        ("disguised.txt", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "binary"),
-        ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), "binary"),
-        ("archive.zip", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(40), "binary"),
-        ("nuls.txt", b"abc\x00\x01\x02def\x00" * 40, "binary"),
+        pytest.param(filename, data, reason, id=filename) for filename, data, reason in [
+            ("empty.txt", b"", "empty"),
+            ("blank.txt", b"  \n\r\n\t  \n", "no text"),
+            ("paper.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "binary"),
+            ("disguised-pdf.txt", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "binary"),
+            ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40), "binary"),
+            ("archive.zip", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(40), "binary"),
+            ("nuls.txt", b"abc\x00\x01\x02def\x00" * 40, "binary"),
+        ]
     ],
-    ids=lambda v: v if isinstance(v, str) and "." in v else None,
 )
 def test_read_document_refuses_non_articles(tmp_path: Path, filename: str, data: bytes,
                                             reason: str) -> None:
@@ -215,17 +221,17 @@ def test_read_find_inputs_survives_directory_symlink_loop(tree: Path) -> None:
     assert failures == []
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=(
-    "BUG: a file symlink loop inside a folder (b -> c -> b, or x -> x) makes Path.resolve() "
-    "raise RuntimeError('Symlink loop') in read._add on Python 3.11; the whole build crashes "
-    "instead of reporting one Failure"))
 def test_read_find_inputs_survives_file_symlink_loop(tree: Path) -> None:
-    os.symlink("c.lnk", tree / "b.lnk")
+    os.symlink("c.lnk", tree / "b.lnk")  # b.lnk -> c.lnk -> b.lnk
     os.symlink("b.lnk", tree / "c.lnk")
-    items = list(read_all([tree]))  # the loop may be skipped or reported, never crash
+    os.symlink("self.lnk", tree / "self.lnk")  # self.lnk -> self.lnk
+    items = list(read_all([tree]))  # must not raise
     read = sorted(Path(i.source).relative_to(tree).as_posix() for i in items
                   if not isinstance(i, Failure))
     assert read == ["a/sub/y.txt", "a/w.html", "a/x.txt", "b.txt", "z/c.txt"]
+    failed = {Path(i.source).name: i.reason for i in items if isinstance(i, Failure)}
+    assert set(failed) == {"b.lnk", "c.lnk", "self.lnk"}
+    assert all("loop" in reason for reason in failed.values()), failed
 
 
 def test_read_find_inputs_loop_given_directly(tmp_path: Path) -> None:

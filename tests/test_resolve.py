@@ -59,7 +59,7 @@ def test_resolve_short_form_only_within_its_file(build) -> None:
 @pytest.mark.parametrize("text", [
     "渭南市第一医院与西安市第一医院签约。市一院专家为群众义诊。",
     "渭南市第一医院与渭南市第一中医医院签约。市一院专家为群众义诊。",
-])
+], ids=["two-cities", "same-city"])
 def test_resolve_ambiguous_short_form_not_merged(build, text: str) -> None:
     kg = build(("e.txt", text))
     merged = [e for e in kg.entities if "市一院" in e.aliases]
@@ -122,8 +122,8 @@ def test_resolve_ids_derived_from_group_and_name(build) -> None:
 
 @pytest.mark.parametrize("publisher", [None, "青州市人民医院"])
 def test_resolve_pointers_never_become_entities(build, publisher) -> None:
-    kg = build(("d.txt", "我院与该院签订协议。我院专家每周到该院坐诊，本院将长期帮扶该院。", publisher)
-               if publisher else ("d.txt", "我院与该院签订协议。我院专家每周到该院坐诊，本院将长期帮扶该院。"))
+    text = "我院与该院签订协议。我院专家每周到该院坐诊，本院将长期帮扶该院。"
+    kg = build(("d.txt", text, publisher))
     for e in kg.entities:
         assert e.name not in POINTERS, _describe(kg)
         assert not set(e.aliases) & set(POINTERS), _describe(kg)
