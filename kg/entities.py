@@ -194,6 +194,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
             names.append((start + joint.start() + 2, end, label, area + "政府"))
             continue
         names.append((start, end, label, text[start:end]))
+    names = _complete_siblings(text, names)
     names.extend(_departments(text, tokens, ends, an))
     for token in tokens:
         place = an.places.get(token.word)
@@ -222,6 +223,24 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
     for start, end, label, name in filter_spans(conditions):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
     return mentions
+
+
+AREA_BODY = re.compile(r"^(.+?[省市县区州])(委|政府|人民政府|人大|政协)$")
+
+
+def _complete_siblings(text: str, names):
+    """林甸县委、县政府: the second body, named by its kind only, is of the same area."""
+    result = list(names)
+    for i, (start, end, label, name) in enumerate(result):
+        if label != "GovernmentAgency" or name[0] not in SHORT_PREFIXES:
+            continue
+        for p_start, p_end, p_label, p_name in result:
+            area = AREA_BODY.match(p_name)
+            if (p_label == label and area and text[p_end:start] in ("、", "和", "及", "与")
+                    and area.group(1).endswith(name[0])):
+                result[i] = (start, end, label, area.group(1) + name[1:])
+                break
+    return result
 
 
 def _drop_specialty_lists(text: str, names):

@@ -405,27 +405,44 @@ def _component_layout(n: int, heads: np.ndarray, tails: np.ndarray, rng: np.rand
     return pos - pos.mean(0)
 
 
-def _pack(blocks: Sequence[np.ndarray], gap: float = 1.2) -> np.ndarray:
-    """Put laid-out components side by side in rows (largest first); returns all positions, in
-    the order of ``blocks``, centred on the origin."""
+def _upright(block: np.ndarray) -> np.ndarray:
+    """Turn a component so that its long axis is horizontal (screens are wide), centred."""
+    block = block - block.mean(0)
+    if len(block) < 3:
+        return block
+    _, vectors = np.linalg.eigh(block.T @ block)
+    major = vectors[:, -1]
+    if major[0] < 0 or (major[0] == 0 and major[1] < 0):
+        major = -major  # fix the sign so that the result is deterministic
+    rotation = np.array([[major[0], major[1]], [-major[1], major[0]]])
+    return block @ rotation.T
+
+
+def _pack(blocks: Sequence[np.ndarray], gap: float = 0.9, aspect: float = 1.6) -> list[np.ndarray]:
+    """Put laid-out components side by side in rows, tallest first, the rows about ``aspect``
+    times as wide as they are tall overall; returns the moved blocks, in the order given."""
     if not blocks:
-        return np.zeros((0, 2))
-    radii = [max(0.5, float(np.sqrt((b * b).sum(1)).max()) if len(b) else 0.5) for b in blocks]
-    area = sum((2 * r + gap) ** 2 for r in radii)
-    width = max(max(2 * r for r in radii), math.sqrt(area) * 1.25)
-    placed = []
+        return []
+    boxes = []
+    for block in blocks:
+        lo, hi = block.min(0), block.max(0)
+        boxes.append((lo, hi - lo + gap))
+    area = sum(float(size[0] * size[1]) for _, size in boxes)
+    width = max(max(float(size[0]) for _, size in boxes), math.sqrt(area * aspect))
+    order = sorted(range(len(blocks)), key=lambda i: (-round(float(boxes[i][1][1]), 6), i))
+    moved: list[np.ndarray] = [np.zeros((0, 2))] * len(blocks)
     x = y = row_height = 0.0
-    for block, r in zip(blocks, radii):
-        d = 2 * r + gap
-        if x > 0 and x + d > width:
+    for i in order:
+        lo, size = boxes[i]
+        if x > 0 and x + size[0] > width:
             x, y = 0.0, y + row_height
             row_height = 0.0
-        placed.append(block + (x + d / 2, y + d / 2))
-        x += d
-        row_height = max(row_height, d)
-    out = np.concatenate(placed)
-    centre = (out.min(0) + out.max(0)) / 2
-    return out - centre
+        moved[i] = blocks[i] - lo + (x + gap / 2, y + gap / 2)
+        x += float(size[0])
+        row_height = max(row_height, float(size[1]))
+    everything = np.concatenate(moved)
+    centre = (everything.min(0) + everything.max(0)) / 2
+    return [b - centre for b in moved]
 
 
 def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], seed: int = _LAYOUT_SEED) -> np.ndarray:
@@ -443,11 +460,10 @@ def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], seed: 
         pairs = sorted((local[a], local[b]) for a, b in simple.subgraph(comp).edges())
         heads = np.array([a for a, _ in pairs], dtype=np.intp)
         tails = np.array([b for _, b in pairs], dtype=np.intp)
-        blocks.append(_component_layout(len(comp), heads, tails, rng))
-    packed = _pack(blocks)
+        blocks.append(_upright(_component_layout(len(comp), heads, tails, rng)))
     out = np.zeros((len(nodes), 2))
-    order = [v for comp in components for v in comp]
-    out[order] = packed
+    for comp, block in zip(components, _pack(blocks)):
+        out[comp] = block
     return out
 
 
