@@ -208,7 +208,8 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
 
     names = _drop_specialty_lists(text, names)
     people = [(s, e) for s, e, label, _ in names if label in ("Person", "Patient")]
-    events = [ev for ev in _events(text, tokens, an, article.date)
+    institutions = [(s, e) for s, e, label, _ in names if label not in ("Person", "Patient", "Pointer")]
+    events = [ev for ev in _events(text, tokens, an, article.date, institutions)
               if not any(s < ev[1] and ev[0] < e for s, e in people)]
     conditions = list(_conditions(text, an))
 
@@ -538,7 +539,11 @@ EVENT_LEFT_BREAKS = {"召开", "举行", "举办", "开展", "出席", "参加",
                      "一次", "作为", "通过", "以", "由", "对", "向", "给", "从", "前往", "走进", "来到"}
 
 
-def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None):
+SIGNING = re.compile(rf"(签署|签订)了?([{CJK}]{{0,12}}?(?:协议书|协议|责任书|合同|备忘录|承诺书))")
+
+
+def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None,
+            institutions: list[tuple[int, int]] = ()):
     date = None
     day = MONTH_DAY.search(text)
     if day:
@@ -548,6 +553,8 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
         else:
             date = resolve_date(int(day.group(1)), int(day.group(2)), article_date)
     quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
+    for match in SIGNING.finditer(text):  # 签署帮扶协议: a signing is an event named by what was signed
+        yield match.start(), match.end(), match.group(1) + match.group(2), date
     for match in an.event_re.finditer(text):
         start, end = match.span()
         inside = next(((s, e) for s, e in quoted if s <= start and end == e), None)
@@ -562,6 +569,11 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
                 continue
             if token.end != first or start - token.start > 26:
                 break
+            inst = next(((s, e) for s, e in institutions if s <= token.start and token.end <= e), None)
+            if inst:  # an institution's name inside the event's (大王镇中心卫生院 …签约仪式)
+                first = min(first, inst[0]) if inst[1] >= token.end else first
+                if first == inst[0]:
+                    continue
             if token.word in ("与", "和") and token.start > 0:
                 first = token.start  # 甲医院与乙卫生院技术帮扶合作签约仪式
                 continue
@@ -589,7 +601,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
         yield first, end, name, date
 
 
-OBJECT_TAKING = {"督导检查", "检查", "督查", "督导", "调研", "考察", "慰问", "看望", "视察", "指导"}
+OBJECT_TAKING = {"督导检查", "督查", "督导", "慰问", "看望", "视察"}
 
 
 def _extend_object(text: str, tokens: list[Token], end: int, noun: str, an: Analyzer) -> int:

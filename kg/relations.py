@@ -227,6 +227,15 @@ def _evidence_at(article: Article, m: Mention) -> Evidence:
     return Evidence(article.id, m.text, m.start, m.end)
 
 
+OPENINGS = ("开班仪式", "结业仪式", "开幕式", "闭幕式", "启动仪式", "开班式", "结业式")
+
+
+def _refers_to(bare: str, named: str) -> bool:
+    """A bare 座谈会 refers to an earlier 帮扶工作座谈会, not to a 培训活动; an opening ceremony
+    refers to whatever it opened."""
+    return bare in OPENINGS or bare[-1] == named[-1]
+
+
 def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
     """我院 is the publisher; 该院 the hospital last named; other pointers name nothing."""
     publisher_label = _label_of(article.publisher) if article.publisher else None
@@ -247,7 +256,7 @@ def _resolve_pointers(article: Article, mentions: tuple[Mention, ...]):
         elif m.text == "该院" and last_hospital:
             yield Mention(m.article, m.start, m.end, "Hospital", m.text, last_hospital.key)
         elif m.label == "EventRef":
-            named = [e for e in mentions if e.label == "Event"]
+            named = [e for e in mentions if e.label == "Event" and _refers_to(m.text, e.text)]
             earlier = [e for e in named if e.start < m.start]
             target = earlier[-1] if earlier else (named[0] if named else None)
             yield Mention(m.article, m.start, m.end, "Event", m.text, target.key if target else m.key, m.date)

@@ -187,14 +187,22 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
     kept: list[tuple] = []
     for key in keys:
         date = _date(members[key])
-        home = next((k for k in kept if k[2] == key[2] and key[1] in k[1]
-                     and (date is None or _date(merged[k]) in (None, date))), None)
+        # one story: a name inside another's, dates agreeing; two stories: the same name and day
+        home = next((k for k in kept if (k[2] == key[2] and key[1] in k[1]
+                                         and (date is None or _date(merged[k]) in (None, date)))
+                     or (key[1] == k[1] and _same_file(k[2], key[2])
+                         and (date is None or _date(merged[k]) in (None, date)))
+                     or (key[1] == k[1] and date is not None and _date(merged[k]) == date)), None)
         if home:
             merged[home].extend(members[key])
         else:
             kept.append(key)
             merged[key] = list(members[key])
     return merged
+
+
+def _same_file(a: str, b: str) -> bool:
+    return a.split("#", 1)[0] == b.split("#", 1)[0]
 
 
 def _date(ms: list[Mention]) -> str | None:
