@@ -30,6 +30,8 @@ from .split import MONTH_DAY, resolve_date
 
 jieba.setLogLevel(logging.WARNING)
 
+UNIT_CHARS = set("科局委院处部股室所队组")
+FUNCTION_CHARS = set("由向对在和与及将把被为从给")
 JOINT_BODIES = re.compile(r"([省市县区州])委\1政府$")
 # Words that refer to an institution without naming it: never entities, resolved from context.
 POINTERS = ("我院", "本院", "该院", "两院", "我局", "本局", "我委", "我中心", "该中心", "全院", "各院")
@@ -200,7 +202,8 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer) -> li
         place = an.places.get(token.word)
         if place and len(token.word) >= 2 and (token.word == place.name or token.tag == "ns"):
             names.append((token.start, token.end, "Place", place.name))
-    for start, end, label, name in _people(text, tokens, an):
+    unit_ends = {e for _, e, label, _ in names if label not in ("Place",)}
+    for start, end, label, name in _people(text, tokens, an, unit_ends):
         names.append((start, end, label, name))
     for pointer in POINTERS + TEAM_POINTERS:
         for match in re.finditer(pointer, text):
@@ -435,9 +438,20 @@ def _departments(text: str, tokens: list[Token], ends: set[int], an: Analyzer):
 
 # ------------------------------------------------------------------ people
 
-def _people(text: str, tokens: list[Token], an: Analyzer):
+def _people(text: str, tokens: list[Token], an: Analyzer, unit_ends: set[int] = frozenset()):
     spans: list[tuple[int, int, str, str]] = []
     candidates: list[tuple[int, int]] = []
+    # 林甸县卫生计生局田宝库局长: unit, then a surname and a given name, then a title
+    for end in unit_ends:
+        if an.title_re.match(text, end):
+            continue  # 县委常务副县长: a title follows the unit, not a name
+        for length in (3, 2):
+            name = text[end:end + length]
+            title = an.title_re.match(text, end + length)
+            if (len(name) == length and title and title.group()[0] not in UNIT_CHARS
+                    and name[0] not in FUNCTION_CHARS and self_is_name(name, an)):
+                candidates.append((end, end + length))
+                break
     if an.lac is not None:
         pos = 0
         merged: list[list] = []
@@ -463,6 +477,10 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
         name = _strip_titles(name, an)
         if not name:
             continue
+        if len(name) == 3 and name[0] in FUNCTION_CHARS and self_is_name(name[1:], an):
+            name = name[1:]  # 由李强副院长带队: 由 is the preposition
+        if text[text.find(name, start) + len(name):][:1] in UNIT_CHARS:
+            continue  # 卫健|委: the start of an institution's name
         start = text.find(name, start)
         titled = an.title_re.match(text, start + len(name)) or _title_ends_at(text, start, an)
         if self_is_name(name, an) or titled and re.fullmatch(rf"[{CJK}]{{2,4}}", name) and not re.search(
@@ -477,8 +495,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer):
             start = last[-2].start
         spans.append((start, match.end(1), "Patient", text[start:match.end(1)]))
     for match in HONORIFIC.finditer(text):
-        if match.group(1) in an.surnames and (match.start() == 0 or not re.match(
-                rf"[{CJK}]", text[match.start() - 1]) or text[match.start() - 1] in "的位名是和与及、"):
+        if match.group(1) in an.surnames:
             spans.append((match.start(), match.end(), "Patient", match.group()))
     spans.extend(_listed_names(text, spans, an))
     return spans
