@@ -31,7 +31,7 @@ def _triggers(kind: str) -> tuple[str, ...]:
 
 AID_UNDER = re.compile(r"在([^，。；]{2,30}?)(?:的)?(?:技术力量的)?(?:帮扶|指导|支持|帮助|带动)下")
 # Between an institution and the aid verb only adverbs and such may stand: 长期对口帮扶, 对…进行帮扶.
-AID_GAP = re.compile(r"^[\u4e00-\u9fff]{0,6}$")
+AID_GAP = re.compile(r"^[）)”\u4e00-\u9fff]{0,6}$")
 
 
 def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer: Analyzer
@@ -96,7 +96,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
         receivers = [m for m in orgs if m.label in ("Hospital", "Organization")]
         for trigger, passive in _find(sentence.text, triggers["aidedBy"], triggers["aidedBy_passive"]):
             at = sentence.start + trigger
-            if any(m.start < at < m.end for m in inside):
+            if any(m.start < at < m.end for m in inside if m.label != "Event"):
                 continue  # the word is part of a name (对口帮扶医疗队)
             before = [m for m in (receivers if passive else helpers) if m.end <= at
                       and AID_GAP.match(text[m.end:at])]
