@@ -97,8 +97,13 @@ def _alternation(terms) -> re.Pattern:
     return re.compile("|".join(re.escape(t) for t in ordered) or "(?!)")
 
 
-@lru_cache(maxsize=1)
 def default_analyzer(use_lac: bool = True) -> Analyzer:
+    """The shipped lexicons and models, built once per process (LAC takes about a second)."""
+    return _analyzer(bool(use_lac))
+
+
+@lru_cache(maxsize=2)
+def _analyzer(use_lac: bool) -> Analyzer:
     surnames = lexicon.load("surnames.tsv")
     titles = {e.term: e.type for e in lexicon.load("titles.tsv")}
     suffix_entries = lexicon.load("org_suffixes.tsv")

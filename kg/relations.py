@@ -506,6 +506,11 @@ def _hosts(sentence: Sentence, event: Mention, inside) -> list[Mention]:
             group = chain(m)
             if VENUE_AFTER.match(text[group[-1].end - base:]):
                 found.extend(group)
+                # 专家团队在县医院开展培训: whoever does it there hosts it too
+                clause = text[:s - 1].rsplit("，", 1)[-1]
+                doers = [x for x in candidates if x.end <= m.start - 1 and x.start - base >= s - 1 - len(clause)
+                         and not (event.start <= x.start and x.end <= event.end)]
+                found.extend(doers[:1])
         elif text[max(0, s - 1):s] == "由":
             group = chain(m)
             if ORGANISER_AFTER.match(text[group[-1].end - base:]):

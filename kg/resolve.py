@@ -174,6 +174,10 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
     options = [n for n in counter if len(n) > len(name) and n != name and (
         (n.endswith(name) and (name[0] in SHORT_LEAD or len(name) >= 4))
         or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
+    if len(options) > 1:  # 县医院: 玛曲县医院 and 玛曲县人民医院 are one hospital, the longer its name
+        longest = max(options, key=len)
+        if all(is_subsequence(n, longest) for n in options):
+            return longest
     if len(options) > 1:  # 市医院: 登封市人民医院 rather than its 颖阳分院
         options = [n for n in options if n.endswith(name[-2:])]
     # a short form that still fits two full names (市一院: 渭南市第一医院 or 西安市第一医院) is left alone

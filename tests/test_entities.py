@@ -1,8 +1,8 @@
 """Golden "must have" checks of kg.entities on small hand-written sentences (fictional names).
 
 The extractor is being improved while these tests are written: a check the current extractor
-misses is marked ``xfail(strict=False)`` with the reason, so that it starts passing silently
-when the extractor learns it.
+misses is marked ``xfail(strict=False)`` with the reason, and the marker is removed once it
+passes (the ones written that way on 2026-11-23 all pass since the fixes of that day).
 """
 from __future__ import annotations
 
@@ -47,8 +47,6 @@ def _describe(mentions) -> str:
     return ", ".join(f"{m.label}:{m.key}" for m in mentions)
 
 
-
-
 # --- people ------------------------------------------------------------------------------------
 
 def test_entities_title_and_name(mentions_of, typed_of) -> None:
@@ -81,8 +79,8 @@ def test_entities_pseudonym_patient(typed_of) -> None:
 
 
 def test_entities_pseudonym_with_real_looking_name_is_patient(typed_of) -> None:
-    # LAC tags 李强 PER; that Person span and the （化名） Patient span are equal, and the
-    # Person one wins filter_spans, so 李强 stays a Person unless 患者 stands before it.
+    # regression: LAC tags 李强 PER, and that Person span used to win over the equal （化名）
+    # Patient span, so 李强 stayed a Person unless 患者 stood before it.
     mentions = typed_of("心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。")
     assert _find(mentions, "Patient", "李强"), _describe(mentions)
 

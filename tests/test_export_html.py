@@ -1,20 +1,30 @@
-"""Tests for kg.export_html: offline, escaped, deterministic single-file HTML export."""
+"""kg.export_html and kg.views without a browser: offline, escaped, deterministic pages; the layout;
+the aid, ego and article views; reading a build back from graph.ttl; `kg view`.
+
+tests/test_browser.py opens the same pages in Chromium.
+"""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import math
 import re
-import shutil
-import subprocess
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.export_html import write_html
+from kg import views
+from kg.export_html import FONT_STACK, layout_positions, write_html, write_pages
+from kg.export_rdf import to_rdf, write_rdf
+from kg.graph import to_networkx
+from kg.model import Article, Entity, Evidence, KnowledgeGraph, Relation
 
 EVIL_NAME = '<script>alert(1)</script>"'
 EVIL_SENTENCE = "患者称</script><script>alert(2)</script>"
@@ -34,9 +44,31 @@ def tiny_graph() -> nx.MultiDiGraph:
     return g
 
 
-def render(graph: nx.MultiDiGraph, tmp: Path, title: str = "hospital-kg") -> str:
+def aid_fixture() -> nx.MultiDiGraph:
+    """Two provinces, a helper team with no place, a doctor (never in the aid view)."""
+    g = nx.MultiDiGraph()
+    nodes = {
+        "h_lq": ("临泉县人民医院", "Hospital"), "h_fy": ("阜阳市人民医院", "Hospital"),
+        "h_gn": ("灌南县人民医院", "Hospital"), "t_js": ("江南省第一人民医院医疗队", "MedicalTeam"),
+        "p_lq": ("临泉县", "Place"), "p_fy": ("阜阳市", "Place"), "p_gn": ("灌南县", "Place"),
+        "d_1": ("王医生", "Doctor"), "h_town": ("铁富镇卫生院", "Hospital"), "p_town": ("铁富镇", "Place"),
+        "p_pz": ("邳州市", "Place"), "dep": ("心内科", "Department"),
+    }
+    for nid, (name, typ) in nodes.items():
+        g.add_node(nid, name=name, type=typ, aliases=(), articles=("a.txt",))
+    for u, v, kind in [("h_lq", "p_lq", "locatedIn"), ("h_fy", "p_fy", "locatedIn"),
+                       ("h_gn", "p_gn", "locatedIn"), ("h_lq", "h_fy", "aidedBy"),
+                       ("h_gn", "t_js", "aidedBy"), ("d_1", "h_lq", "worksAt"),
+                       ("d_1", "h_fy", "aidedBy"),  # a person is never part of the aid view
+                       ("h_town", "p_town", "locatedIn"), ("p_town", "p_pz", "locatedIn"),
+                       ("h_town", "h_fy", "aidedBy"), ("dep", "h_gn", "partOf")]:
+        g.add_edge(u, v, key=kind, kind=kind, evidence=((f"{u}与{v}。", "a.txt"),))
+    return g
+
+
+def render(graph: nx.MultiDiGraph, tmp: Path, title: str = "hospital-kg", **kw) -> str:
     out = tmp / "graph.html"
-    write_html(graph, out, title=title)
+    write_html(graph, out, title=title, **kw)
     return out.read_text(encoding="utf-8")
 
 
@@ -50,27 +82,27 @@ class _Collector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.attrs: list[tuple[str, str, str | None]] = []
-        self.tags: list[str] = []
-        self.legend_types: list[str] = []
-        self.legend_texts: list[str] = []
-        self._in_legend_item = False
+        self.chips: dict[str, list[tuple[str, str]]] = {"type": [], "kind": [], "province": []}
+        self._chip: tuple[str, str] | None = None
+        self._text = ""
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
         for key, value in attrs:
             self.attrs.append((tag, key, value))
-        if tag == "li" and any(k == "data-type" for k, _ in attrs):
-            self.legend_types.append(dict(attrs)["data-type"])
-            self.legend_texts.append("")
-            self._in_legend_item = True
+        a = dict(attrs)
+        if tag == "label" and "kg-chip" in (a.get("class") or ""):
+            kind = next(k[5:] for k in a if k.startswith("data-"))
+            self._chip = (kind, a[f"data-{kind}"])
+            self._text = ""
 
     def handle_endtag(self, tag):
-        if tag == "li":
-            self._in_legend_item = False
+        if tag == "label" and self._chip:
+            self.chips[self._chip[0]].append((self._chip[1], self._text))
+            self._chip = None
 
     def handle_data(self, data):
-        if self._in_legend_item:
-            self.legend_texts[-1] += data
+        if self._chip:
+            self._text += data
 
 
 def parse(html_text: str) -> _Collector:
@@ -80,46 +112,62 @@ def parse(html_text: str) -> _Collector:
     return parser
 
 
+# --------------------------------------------------------------------------- offline, escaped
+
 def test_export_html_no_remote_src_or_href(tmp_path):
-    text = render(tiny_graph(), tmp_path)
-    parser = parse(text)
-    for tag, key, value in parser.attrs:
+    text = render(tiny_graph(), tmp_path, links=(("完整图谱", "graph.html"), ("援助网络", "aid.html")))
+    for tag, key, value in parse(text).attrs:
         if key in ("src", "href"):
             assert not re.match(r"\s*(https?:)?//", value or "", re.I), (tag, key, value)
-    # Belt and braces: no src=/href= pointing at http(s) anywhere, not even in inline code.
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*https?://""", text, re.I)
     assert "<link" not in text.lower()
     assert not re.search(r"<script[^>]*\bsrc\s*=", text, re.I)
+    assert not re.search(r"@import", text)
+    assert "default-src 'none'" in text  # CSP: nothing may be fetched even if a script tried
 
 
 def test_export_html_vis_network_inlined(tmp_path):
     text = render(tiny_graph(), tmp_path)
-    assert "vis-network" in text
-    assert "@version 9.1.2" in text
-    assert ".vis-network" in text  # the stylesheet too
+    assert "@version 9.1.2" in text and ".vis-network" in text
     assert (tmp_path / "graph.html").stat().st_size > 400 * 1024
 
 
 def test_export_html_untrusted_text_is_not_raw(tmp_path):
-    text = render(tiny_graph(), tmp_path, title='<script>alert(3)</script>')
+    text = render(tiny_graph(), tmp_path, title='<script>alert(3)</script>', subtitle='"><img src=x onerror=alert(4)>')
     assert "<script>alert" not in text
     assert "</script><script>" not in text
-    assert EVIL_NAME not in text
-    assert EVIL_SENTENCE not in text
-    # ...but the data is there, encoded in the JSON block.
+    assert "<img" not in text
+    assert EVIL_NAME not in text and EVIL_SENTENCE not in text
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\\\"" in text
-    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e" in text
     data = embedded(text)
     assert EVIL_NAME in [n["name"] for n in data["meta"]["nodes"]]
     assert [EVIL_SENTENCE, "义诊.txt"] in [ev for e in data["meta"]["edges"] for ev in e["evidence"]]
-    # The title is HTML-escaped in both <title> and the heading.
-    assert text.count("&lt;script&gt;alert(3)&lt;/script&gt;") == 2
+    assert text.count("&lt;script&gt;alert(3)&lt;/script&gt;") == 2  # <title> and <h1>
+
+
+def test_export_html_hostile_types_kinds_and_provinces_are_escaped(tmp_path):
+    g = nx.MultiDiGraph()
+    g.add_node("a", name="甲", type='X"><script>alert(5)</script>', province='省"><b>')
+    g.add_node("b", name="乙", type="Hospital", province='省"><b>')
+    g.add_edge("b", "a", kind='aids"><script>alert(6)</script>')
+    text = render(g, tmp_path, group_by_province=True)
+    assert "<script>alert" not in text and '"><b>' not in text
+    chips = parse(text).chips
+    assert ('X"><script>alert(5)</script>', '◆其他（X"><script>alert(5)</script>）1') in chips["type"]
+    assert any(value == '省"><b>' for value, _ in chips["province"])
+
+
+def test_export_html_links_must_be_local_file_names(tmp_path):
+    with pytest.raises(ValueError):
+        render(tiny_graph(), tmp_path, links=(("x", "https://example.org/a.html"),))
+    with pytest.raises(ValueError):
+        render(tiny_graph(), tmp_path, links=(("x", 'a.html" onclick="alert(1)'),))
 
 
 def test_export_html_no_innerhtml(tmp_path):
     text = render(tiny_graph(), tmp_path)
     app = text[text.rindex("<script>"):]
-    assert "innerHTML" not in app
+    assert "innerHTML" not in app and "insertAdjacentHTML" not in app and "document.write" not in app
     assert "textContent" in app
 
 
@@ -143,13 +191,14 @@ def test_export_html_json_roundtrip_property(name, alias, sentence):
     assert block.isascii()
 
 
+# --------------------------------------------------------------------------- readable at a glance
+
 def test_export_html_deterministic(tmp_path):
     g = tiny_graph()
     a, b = tmp_path / "a.html", tmp_path / "b.html"
     write_html(g, a)
     write_html(g, b)
     assert a.read_bytes() == b.read_bytes()
-    # The same graph built in another insertion order gives the same page.
     r = nx.MultiDiGraph()
     for node in reversed(list(g.nodes)):
         r.add_node(node, **g.nodes[node])
@@ -160,47 +209,251 @@ def test_export_html_deterministic(tmp_path):
     assert a.read_bytes() == c.read_bytes()
 
 
-def test_export_html_legend_lists_every_type_present(tmp_path):
+def test_export_html_legend_and_filters_for_every_type_and_kind(tmp_path):
     g = tiny_graph()
     g.add_node("x1", name="某县", type="Place", aliases=(), articles=())
     g.add_node("x2", name="糖尿病", type="Condition", aliases=(), articles=())
     g.add_node("x3", name="神秘物", type="Gadget", aliases=(), articles=())
-    parser = parse(render(g, tmp_path))
-    present = {g.nodes[n]["type"] for n in g.nodes}
-    assert set(parser.legend_types) == present
-    assert len(parser.legend_types) == len(present)
-    labels = dict(zip(parser.legend_types, parser.legend_texts))
-    assert "医院 Hospital" in labels["Hospital"]
-    assert "医生 Doctor" in labels["Doctor"]
-    assert "患者 Patient" in labels["Patient"]
-    assert "地点 Place" in labels["Place"]
-    assert "病症 Condition" in labels["Condition"]
+    g.add_edge("h1", "x1", kind="locatedIn", evidence=())
+    chips = parse(render(g, tmp_path)).chips
+    labels = dict(chips["type"])
+    assert set(labels) == {g.nodes[n]["type"] for n in g.nodes}
+    assert labels["Hospital"] == "■医院1" and labels["Doctor"] == "●医生1"
+    assert labels["Place"].startswith("▲地点") and labels["Condition"].startswith("⬢病症")
     assert "Gadget" in labels["Gadget"]
-    assert "MedicalTeam" not in labels
+    kinds = dict(chips["kind"])
+    assert set(kinds) == {"worksAt", "treated", "locatedIn"}
+    assert "任职于" in kinds["worksAt"] and "诊治" in kinds["treated"] and "位于" in kinds["locatedIn"]
+    assert chips["province"] == []  # only grouped views filter by province
 
 
-def test_export_html_pyvis_data_and_styles(tmp_path):
+def test_export_html_records_styles_and_positions(tmp_path):
     text = render(tiny_graph(), tmp_path)
     data = embedded(text)
     nodes = {n["id"]: n for n in data["nodes"]}
     assert set(nodes) == {"h1", "d1", "p1"}
-    assert nodes["d1"]["size"] > nodes["h1"]["size"]  # size by degree
+    assert nodes["d1"]["value"] > nodes["h1"]["value"]  # size by degree
+    assert nodes["d1"]["size"] > nodes["h1"]["size"]
     assert nodes["h1"]["shape"] != nodes["d1"]["shape"]  # shape by type group
     assert nodes["h1"]["color"]["background"] != nodes["d1"]["color"]["background"]
-    assert "别名" in nodes["h1"]["title"] and "协和" in nodes["h1"]["title"]
-    assert "协和新闻.txt" in nodes["h1"]["title"]
-    labels = {e["label"] for e in data["edges"]}
-    assert labels == {"任职于", "诊治"}
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+    assert {e["label"] for e in data["edges"]} == {"任职于", "诊治"}
+    assert len({e["color"]["color"] for e in data["edges"]}) == 2  # colour by relation type
     assert all(e["arrows"] == "to" for e in data["edges"])
-    assert any(EVIL_SENTENCE in e["title"] and "义诊.txt" in e["title"] for e in data["edges"])
-    physics = data["options"]["physics"]
-    assert physics["solver"] == "barnesHut"
-    assert 0 < physics["stabilization"]["iterations"] <= 1000
-    assert "Microsoft YaHei" in data["options"]["nodes"]["font"]["face"]
-    assert '"PingFang SC","Hiragino Sans GB","Microsoft YaHei"' in text
-    assert "stabilizationIterationsDone" in text and "setOptions({physics: false})" in text
-    assert "window.kgNetwork = network" in text and "window.kgData" in text
+    assert data["options"]["physics"] == {"enabled": False}  # laid out in Python: still at once
+    face = data["options"]["nodes"]["font"]["face"]
+    for font in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei"):
+        assert font in face and font in FONT_STACK
+    assert FONT_STACK in text  # the page's CSS too
+    meta = dict(zip(nodes, data["meta"]["nodes"]))
+    assert meta["h1"]["typeLabel"] == "医院" and meta["h1"]["aliases"] == ["协和医院", "协和"]
+    assert '<html lang="zh-CN">' in text
 
+
+def test_layout_components_packed_and_nodes_apart():
+    g = nx.MultiDiGraph()
+    for i in range(30):  # a star, a path, and isolated nodes
+        g.add_node(f"s{i}", name=f"叶{i}", type="Person")
+        if i:
+            g.add_edge(f"s{i}", "s0", kind="worksAt")
+    for i in range(10):
+        g.add_node(f"p{i}", name=f"链{i}", type="Place")
+        if i:
+            g.add_edge(f"p{i}", f"p{i - 1}", kind="locatedIn")
+    for i in range(12):
+        g.add_node(f"i{i}", name=f"孤{i}", type="Event")
+    pos = layout_positions(g)
+    assert set(pos) == set(g.nodes)
+    xy = np.array([pos[n] for n in sorted(g.nodes)])
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    np.fill_diagonal(d, np.inf)
+    assert d.min() > 20  # no two nodes on top of each other
+    span = xy.max(0) - xy.min(0)
+    assert span[0] < 4000 and span[1] < 4000  # packed, not scattered
+    assert layout_positions(g) == pos  # deterministic
+
+
+def test_layout_large_component_is_fast_and_spread():
+    import time
+
+    g = nx.MultiDiGraph()
+    rng = np.random.default_rng(3)
+    for i in range(1500):
+        g.add_node(i, name=f"n{i}", type="Hospital")
+        if i:
+            g.add_edge(i, int(rng.integers(0, i)), kind="partOf")
+    started = time.perf_counter()
+    pos = layout_positions(g)
+    assert time.perf_counter() - started < 20
+    edge = [math.dist(pos[u], pos[v]) for u, v in g.edges()]
+    assert 40 < float(np.median(edge)) < 250
+
+
+# --------------------------------------------------------------------------- views
+
+def test_provinces_from_located_in_and_place_names():
+    where = views.provinces(aid_fixture())
+    assert where["h_lq"] == "安徽省" and where["p_lq"] == "安徽省"
+    assert where["h_fy"] == "安徽省"
+    assert where["h_gn"] == "江苏省"
+    assert where["dep"] == "江苏省"  # through its hospital
+    assert where["h_town"] == "江苏省"  # town → 邳州市 → 江苏省
+    assert "t_js" not in where  # no place, and a fictional 江南省 in its name decides nothing
+    assert "d_1" not in where  # people are not placed
+
+
+def test_provinces_ambiguous_and_foreign_places():
+    g = nx.MultiDiGraph()
+    g.add_node("a", name="朝阳区", type="Place")  # Beijing and Changchun both have one
+    g.add_node("b", name="马达加斯加", type="Place")
+    g.add_node("c", name="中国", type="Place")
+    g.add_node("h", name="某医院", type="Hospital")
+    g.add_edge("h", "a", kind="locatedIn")
+    where = views.provinces(g)
+    assert "a" not in where and "h" not in where
+    assert where["b"] == "马达加斯加"
+    assert "c" not in where
+
+
+def test_aid_graph_institutions_only_arrows_from_helper():
+    aid = views.aid_graph(aid_fixture())
+    assert set(aid.nodes) == {"h_lq", "h_fy", "h_gn", "t_js", "h_town"}
+    assert sorted((u, v) for u, v in aid.edges()) == sorted(
+        [("h_fy", "h_lq"), ("t_js", "h_gn"), ("h_fy", "h_town")])
+    assert {d["kind"] for _, _, d in aid.edges(data=True)} == {"aids"}
+    assert aid.edges["h_fy", "h_lq", "aids"]["evidence"] == (("h_lq与h_fy。", "a.txt"),)
+    assert aid.nodes["h_lq"]["province"] == "安徽省"
+    assert "province" not in aid.nodes["t_js"]
+
+
+def test_aid_page_grouped_by_province(tmp_path):
+    paths = write_pages(aid_fixture(), tmp_path)
+    assert [p.name for p in paths] == ["graph.html", "aid.html"]
+    text = (tmp_path / "aid.html").read_text(encoding="utf-8")
+    data = embedded(text)
+    groups = {g["name"]: g for g in data["view"]["groups"]}
+    assert set(groups) == {"安徽省", "江苏省", "省份不详"}
+    assert groups["安徽省"]["count"] == 2 and groups["江苏省"]["count"] == 2
+    meta = dict(zip([n["id"] for n in data["nodes"]], data["meta"]["nodes"]))
+    for node in data["nodes"]:
+        group = groups[meta[node["id"]]["province"] or "省份不详"]
+        assert math.dist((node["x"], node["y"]), (group["x"], group["y"])) < group["r"]
+    circles = list(groups.values())
+    for i, a in enumerate(circles):  # the province circles do not overlap
+        for b in circles[i + 1:]:
+            assert math.dist((a["x"], a["y"]), (b["x"], b["y"])) >= a["r"] + b["r"]
+    assert {e["label"] for e in data["edges"]} == {"帮扶"}
+    assert dict(parse(text).chips["province"]).keys() == {"安徽省", "江苏省", "省份不详"}
+    assert '<a href="graph.html">完整图谱</a>' in text and '<span class="kg-nav-here">援助网络</span>' in text
+
+
+def test_ego_graph_depth():
+    g = aid_fixture()
+    assert set(views.ego_graph(g, ["h_lq"], depth=1)) == {"h_lq", "p_lq", "h_fy", "d_1"}
+    two = views.ego_graph(g, ["h_lq"], depth=2)
+    assert {"p_fy", "h_town"} <= set(two) and "h_gn" not in two
+    assert two.nodes["h_lq"]["province"] == "安徽省"
+
+
+# --------------------------------------------------------------------------- a build read back
+
+def hand_made_kg(evil: bool = False) -> KnowledgeGraph:
+    hostile = '青州<script>window.__pwned=1</script>"医院' if evil else "青州市人民医院"
+    a1 = Article(id="news.txt#1", source="in/news.txt", title="临朐县第二人民医院签约", text="", date="2024-05-20")
+    a2 = Article(id="web.html", source="in/web.html", title=("标题<img src=x onerror=alert(1)>" if evil else "义诊"),
+                 text="")
+    e = [Entity("hospital/qz", hostile, "Hospital", ("市一院",), ("news.txt#1", "web.html")),
+         Entity("hospital/lq", "临朐县第二人民医院", "Hospital", (), ("news.txt#1",)),
+         Entity("place/lq", "临朐县", "Place", (), ("news.txt#1",)),
+         Entity("place/qz", "青州市", "Place", (), ("news.txt#1",)),
+         Entity("dept/xn", "心内科", "Department", (), ("web.html",)),
+         Entity("doctor/w", '王"五' if evil else "王五", "Doctor", (), ("web.html",)),
+         Entity("event/yz", "义诊活动", "Event", (), ("web.html",), "2024-05-16")]
+    ev = lambda art, s: (Evidence(art, s),)  # noqa: E731
+    r = [Relation("hospital/lq", "aidedBy", "hospital/qz", ev("news.txt#1", "青州市人民医院对口帮扶临朐县第二人民医院。")),
+         Relation("hospital/lq", "locatedIn", "place/lq", ev("news.txt#1", "临朐县第二人民医院。")),
+         Relation("hospital/qz", "locatedIn", "place/qz", ev("news.txt#1", "青州市人民医院。")),
+         Relation("dept/xn", "partOf", "hospital/qz",
+                  ev("web.html", "心内科" + ("</script><script>window.__pwned=2</script>" if evil else "。"))),
+         Relation("doctor/w", "worksAt", "dept/xn", ev("web.html", "王五是心内科医生。")),
+         Relation("doctor/w", "participatedIn", "event/yz", ev("web.html", "王五参加义诊活动。")),
+         Relation("hospital/qz", "hosted", "event/yz", ev("web.html", "青州市人民医院举办义诊活动。"))]
+    return KnowledgeGraph((a1, a2), tuple(e), tuple(r))
+
+
+def write_build(kg: KnowledgeGraph, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    write_rdf(to_rdf(kg), out / "graph.ttl")
+    write_pages(to_networkx(kg), out)
+    return out
+
+
+def test_load_graph_matches_to_networkx(tmp_path):
+    kg = hand_made_kg()
+    build = write_build(kg, tmp_path / "b")
+    loaded, direct = views.load_graph(build), to_networkx(kg)
+    assert set(loaded.nodes) == set(direct.nodes)
+    for node in direct:
+        for attr in ("name", "type", "aliases"):
+            assert loaded.nodes[node][attr] == direct.nodes[node][attr], (node, attr)
+        assert sorted(loaded.nodes[node]["articles"]) == sorted(direct.nodes[node]["articles"])
+    assert sorted(loaded.edges(keys=True)) == sorted(direct.edges(keys=True))
+    for u, v, k in direct.edges(keys=True):
+        assert loaded.edges[u, v, k]["evidence"] == direct.edges[u, v, k]["evidence"]
+    assert {i["id"] for i in loaded.graph["articles"].values()} == {"news.txt#1", "web.html"}
+
+
+def test_article_graph(tmp_path):
+    graph = views.load_graph(write_build(hand_made_kg(), tmp_path / "b"))
+    exact, _ = views.find_articles(graph, "web.html")
+    assert len(exact) == 1
+    art = views.article_graph(graph, exact[0])
+    assert set(art) == {"hospital/qz", "dept/xn", "doctor/w", "event/yz"}
+    assert {k for _, _, k in art.edges(keys=True)} == {"partOf", "worksAt", "participatedIn", "hosted"}
+    assert art.nodes["hospital/qz"]["province"] == "山东省"  # its place is not in the article
+    assert views.find_articles(graph, "news.txt")[0] == []  # only the story ids of a newsletter …
+    assert views.find_articles(graph, "news.txt#1")[0]  # … and each story by its id
+
+
+def _cli(argv: list[str]) -> tuple[int, str, str]:
+    from kg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_view_ego_and_article(tmp_path):
+    build = write_build(hand_made_kg(), tmp_path / "b")
+    code, out, _ = _cli(["view", str(build), "--name", "青州市人民医院"])
+    page = build / "ego-青州市人民医院.html"
+    assert code == 0 and str(page) in out and page.is_file()
+    data = embedded(page.read_text(encoding="utf-8"))
+    assert data["view"]["focus"] == ["hospital/qz"]
+    assert len(data["nodes"]) == 6  # itself, its place, the other hospital, department, event, … not the doctor
+    assert '<a href="graph.html">' in page.read_text(encoding="utf-8")  # next to the build's pages
+    code, _, _ = _cli(["view", str(build / "graph.ttl"), "--name", "市一院", "--depth", "2",
+                       "--out", str(tmp_path / "ego.html")])
+    assert code == 0
+    data = embedded((tmp_path / "ego.html").read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 7  # the alias finds it; depth 2 reaches the doctor
+    code, out, _ = _cli(["view", str(build), "--article", "web.html", "--out", str(tmp_path / "art.html")])
+    assert code == 0 and len(embedded((tmp_path / "art.html").read_text(encoding="utf-8"))["nodes"]) == 4
+
+
+def test_cli_view_errors(tmp_path):
+    build = write_build(hand_made_kg(), tmp_path / "b")
+    code, _, err = _cli(["view", str(build), "--name", "人民医院"])
+    assert code == 2 and "临朐县第二人民医院" in err and "青州市人民医院" in err  # ambiguous: candidates
+    assert _cli(["view", str(build), "--name", "没有这家医院"])[0] == 3
+    assert _cli(["view", str(tmp_path / "nowhere"), "--name", "x"])[0] == 3
+    with pytest.raises(SystemExit):
+        _cli(["view", str(build)])  # --name or --article is required
+    assert _cli(["view", str(build), "--name", "临朐县第二人民医院"])[0] == 0  # partial of nothing else
+
+
+# --------------------------------------------------------------------------- file handling
 
 def test_export_html_atomic_write_leaves_no_temp_files(tmp_path):
     out = tmp_path / "sub" / "kg.html"
@@ -212,95 +465,7 @@ def test_export_html_atomic_write_leaves_no_temp_files(tmp_path):
 
 
 def test_export_html_empty_graph(tmp_path):
-    text = render(nx.MultiDiGraph(), tmp_path)
-    data = embedded(text)
+    data = embedded(render(nx.MultiDiGraph(), tmp_path))
     assert data["nodes"] == [] and data["edges"] == []
-
-
-# A stub DOM + vis, enough to run the page's own script under node and exercise its handlers.
-_NODE_HARNESS = r"""
-const fs = require("fs");
-const vm = require("vm");
-const html = fs.readFileSync(process.argv[2], "utf8");
-const dataText = /<script type="application\/json" id="kg-data">([\s\S]*?)<\/script>/.exec(html)[1];
-const scripts = html.split("<script>");
-const app = scripts[scripts.length - 1].split("</script>")[0];
-function El(tag) {
-  this.tagName = tag; this.children = []; this.className = ""; this.style = {};
-  this.attrs = {}; this.listeners = {}; this._text = "";
-}
-El.prototype = {
-  set textContent(v) { this._text = String(v); this.children = []; },
-  get textContent() { return this._text + this.children.map(c => c.textContent).join(""); },
-  set innerHTML(v) { throw new Error("innerHTML used"); },
-  get firstChild() { return this.children[0] || null; },
-  appendChild(c) { this.children.push(c); return c; },
-  removeChild(c) { this.children.splice(this.children.indexOf(c), 1); return c; },
-  setAttribute(k, v) { this.attrs[k] = v; },
-  addEventListener(t, f) { this.listeners[t] = f; },
-};
-const byId = {};
-["kg-network", "kg-status", "kg-panel", "kg-search", "kg-matches"].forEach(id => byId[id] = new El("div"));
-byId["kg-data"] = new El("script"); byId["kg-data"].textContent = dataText;
-const document = {
-  getElementById: id => byId[id],
-  createElement: tag => new El(tag),
-  createTextNode: t => { const e = new El("#text"); e.textContent = t; return e; },
-};
-const log = [];
-class DataSet {
-  constructor(items) { this.items = items; }
-  get(id) { return this.items.find(i => i.id === id) || null; }
-}
-class Network {
-  constructor(container, data, options) { this.data = data; this.options = options; this.handlers = {}; }
-  on(ev, f) { this.handlers[ev] = f; }
-  once(ev, f) { this.handlers[ev] = f; }
-  setOptions(o) { log.push(["setOptions", o]); }
-  selectNodes(ids) { log.push(["selectNodes", ids]); }
-  focus(id, o) { log.push(["focus", id]); }
-}
-const window = {};
-vm.runInNewContext(app, {document, window, vis: {DataSet, Network}, Map, Object, JSON, Math, String});
-const net = window.kgNetwork;
-const out = {kgData: window.kgData};
-out.nodeTitles = net.data.nodes.items.map(n => [n.title.className, n.title.textContent]);
-out.edgeTitles = net.data.edges.items.map(e => [e.title.className, e.title.textContent]);
-net.handlers["stabilizationIterationsDone"]();
-net.handlers["click"]({nodes: ["d1"], edges: []});
-out.panelNode = byId["kg-panel"].textContent;
-net.handlers["click"]({nodes: [], edges: ["e1"]});
-out.panelEdge = byId["kg-panel"].textContent;
-byId["kg-search"].value = "协和";
-byId["kg-search"].listeners["input"]();
-out.matches = byId["kg-matches"].children.map(c => c.textContent);
-byId["kg-search"].value = "张医";
-byId["kg-search"].listeners["keydown"]({key: "Enter"});
-out.log = log;
-process.stdout.write(JSON.stringify(out));
-"""
-
-
-@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
-def test_export_html_page_script_runs(tmp_path):
-    render(tiny_graph(), tmp_path)
-    harness = tmp_path / "harness.js"
-    harness.write_text(_NODE_HARNESS, encoding="utf-8")
-    proc = subprocess.run(["node", str(harness), str(tmp_path / "graph.html")],
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert out["kgData"] == {"nodes": 3, "edges": 2}
-    assert all(cls == "kg-tip" for cls, _ in out["nodeTitles"] + out["edgeTitles"])
-    assert any(EVIL_NAME in text for _, text in out["nodeTitles"])
-    assert any(EVIL_SENTENCE in text for _, text in out["edgeTitles"])
-    assert ["setOptions", {"physics": False}] in out["log"]
-    # Node panel: type, aliases, articles and the evidence of its edges.
-    for piece in ("张三", "医生 Doctor", "张医生", "义诊.txt", "任职于", "张三是北京协和医院的医生。",
-                  EVIL_SENTENCE, EVIL_NAME):
-        assert piece in out["panelNode"], piece
-    assert "诊治" in out["panelEdge"] and EVIL_SENTENCE in out["panelEdge"]
-    # Search by alias substring: selects and focuses the node.
-    assert out["matches"] and out["matches"][0].startswith("北京协和医院")
-    assert ["selectNodes", ["h1"]] in out["log"] and ["focus", "h1"] in out["log"]
-    assert out["log"][-2:] == [["selectNodes", ["d1"]], ["focus", "d1"]]
+    write_pages(nx.MultiDiGraph(), tmp_path)
+    assert embedded((tmp_path / "aid.html").read_text(encoding="utf-8"))["nodes"] == []

@@ -1,7 +1,7 @@
 """Golden "must have" checks of kg.relations on small hand-written sentences (fictional names).
 
-Checks the current extractor misses are ``xfail(strict=False)`` with the reason: the extractor
-is being improved, and they should start passing.
+A check the current extractor misses is marked ``xfail(strict=False)`` with the reason, and the
+marker is removed once it passes (those written that way on 2026-11-23 pass since that day's fixes).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_relations_aid_passive_trigger(relations_of) -> None:
 
 
 def test_relations_aid_gapped_passive(relations_of) -> None:
-    # 在…帮扶下 is listed in triggers.tsv but gapped patterns are not matched
+    # regression: gapped triggers of triggers.tsv (在…帮扶下) used to be ignored
     _check(relations_of, "在青州市人民医院的帮扶下，临朐县人民医院开展了首例介入手术。",
            ("临朐县人民医院", "aidedBy", "青州市人民医院"))
 
@@ -67,12 +67,13 @@ def test_relations_department_part_of_hospital(relations_of) -> None:
 
 
 def test_relations_department_head_works_at_department(relations_of) -> None:
-    # 科主任 is a title, so the walk left from 张强 over titles stops inside 心内科
+    # regression: 科主任 is also a title, and the walk left from 张强 over titles used to stop
+    # inside 心内科
     _check(relations_of, TEAM_SENTENCE, ("张强", "worksAt", "心内科"))
 
 
 def test_relations_doctor_works_at_department_before_chief_physician(relations_of) -> None:
-    # same cause: 内科主任医师 is read as 内[科主任][医师]
+    # regression, same cause: 内科主任医师 was read as 内[科主任][医师]
     _check(relations_of, "心血管内科主任医师王立新为患者实施了手术。", ("王立新", "worksAt", "心血管内科"))
 
 
@@ -148,7 +149,7 @@ def test_relations_has_condition(relations_of) -> None:
 
 
 def test_relations_treated_named_pseudonym(relations_of) -> None:
-    # 李强（化名） stays a Person (see test_entities), so no treated edge is made
+    # regression: 李强（化名） used to stay a Person (see test_entities), so no edge was made
     _check(relations_of, "心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。",
            ("王立新", "treated", "李强"))
 

@@ -1,0 +1,141 @@
+"""Parallel extraction (kg.parallel): a pool build equals a serial one; results pickle; the CLI's
+--jobs and progress bar."""
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+from pathlib import Path
+
+import pytest
+
+import kg.parallel
+import kg.pipeline
+from kg.pipeline import BuildReport, build_graph, extract_file
+
+DATA = Path(__file__).resolve().parent / "data"
+ARTICLES = DATA / "articles"
+# Every article, plus two files that fail to read: failures must come back in input order too.
+INPUTS = [ARTICLES, DATA / "empty.txt", DATA / "garbage.bin", DATA / "missing.txt"]
+
+
+def _summary(report: BuildReport):
+    return (report.files_read, report.articles, [(f.source, f.reason) for f in report.failures])
+
+
+def test_pool_build_equals_serial_build_and_fills_the_cache(monkeypatch, tmp_path, analyzer):
+    monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", 1)
+    parallel_report, extracted = BuildReport(), []
+    parallel = build_graph(INPUTS, report=parallel_report, jobs=2, cache=tmp_path,
+                           progress=extracted.append, on_start=lambda n: extracted.append(n))
+    serial_report = BuildReport()
+    serial = build_graph(INPUTS, analyzer, serial_report)
+    assert parallel == serial
+    assert _summary(parallel_report) == _summary(serial_report)
+    assert parallel_report.timings["extract"] > 0  # worker timings are summed
+    files = sorted(str(p) for p in ARTICLES.iterdir()) + [str(DATA / "empty.txt"), str(DATA / "garbage.bin")]
+    assert extracted[0] == len(files) and sorted(extracted[1:]) == sorted(files)
+    # the parent wrote the workers' results to the cache: a serial rebuild extracts nothing
+    again_report, again_extracted = BuildReport(), []
+    again = build_graph(INPUTS, analyzer, again_report, progress=again_extracted.append, cache=tmp_path)
+    assert again == serial and again_report.cached == len(list(ARTICLES.iterdir()))
+    assert again_extracted == [str(DATA / "empty.txt"), str(DATA / "garbage.bin")]  # failures are not cached
+
+
+def test_broken_pool_falls_back_to_this_process(monkeypatch, analyzer):
+    """When workers die, the files without a result are extracted in-process: nothing is lost."""
+    def half_then_broken(paths, *, jobs, use_lac=True, digest=False):
+        for index, path in enumerate(paths):
+            if index % 2 == 0:
+                yield index, extract_file(path, analyzer, digest=digest)
+
+    monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(kg.parallel, "extract_files", half_then_broken)
+    report = BuildReport()
+    graph = build_graph(INPUTS, report=report, jobs=2)
+    serial_report = BuildReport()
+    assert graph == build_graph(INPUTS, analyzer, serial_report)
+    assert _summary(report) == _summary(serial_report)
+
+
+def test_few_files_or_an_explicit_analyzer_stay_in_process(monkeypatch, analyzer):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the pool should not start")
+
+    monkeypatch.setattr(kg.parallel, "extract_files", no_pool)
+    assert len(list(ARTICLES.iterdir())) < kg.pipeline.POOL_MIN_FILES
+    build_graph([ARTICLES], jobs=8)
+    monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", 1)
+    build_graph([ARTICLES], analyzer, jobs=8)
+
+
+def test_file_results_pickle_with_shared_mentions(analyzer):
+    """Workers send FileResults through pickle; resolution relies on a relation's head and tail
+    being the very Mention objects of the extraction, which one pickle per file keeps."""
+    for path in sorted(ARTICLES.iterdir()):
+        result = extract_file(path, analyzer)
+        copy = pickle.loads(pickle.dumps(result))
+        assert copy == result
+        for before, after in zip(result.extractions, copy.extractions):
+            shared = [any(r.head is m for m in before.mentions) for r in before.relations]
+            assert shared == [any(r.head is m for m in after.mentions) for r in after.relations]
+
+
+def test_available_cores():
+    assert 1 <= kg.parallel.available_cores() <= (__import__("os").cpu_count() or 1)
+
+
+# ------------------------------------------------------------------ command line
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _run(args, monkeypatch, stderr: io.StringIO | None = None):
+    from kg.cli import main
+
+    stderr = stderr if stderr is not None else io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = main(args)
+    return code, stderr.getvalue()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(jobs, tmp_path, capsys):
+    from kg.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(ARTICLES), "--out", str(tmp_path), "--jobs", jobs])
+    assert exit_info.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+def test_cache_and_no_cache_exclude_each_other(tmp_path, capsys):
+    from kg.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", str(ARTICLES), "--out", str(tmp_path), "--cache", str(tmp_path), "--no-cache"])
+    assert exit_info.value.code == 2
+
+
+def test_progress_bar_on_a_terminal(monkeypatch, tmp_path, analyzer):
+    monkeypatch.delenv("CI", raising=False)
+    code, err = _run(["build", str(ARTICLES), "--out", str(tmp_path), "--no-cache", "--jobs", "2"],
+                     monkeypatch, _Terminal())
+    assert code == 0
+    assert "extracting" in err and "article/s" in err and "<" in err  # rate and ETA
+
+
+@pytest.mark.parametrize("setting", ["ci", "pipe", "quiet"])
+def test_no_progress_bar_in_ci_in_a_pipe_or_when_quiet(setting, monkeypatch, tmp_path, analyzer):
+    monkeypatch.delenv("CI", raising=False)
+    args = ["build", str(ARTICLES), "--out", str(tmp_path), "--no-cache"]
+    stream = io.StringIO() if setting == "pipe" else _Terminal()
+    if setting == "ci":
+        monkeypatch.setenv("CI", "true")
+    if setting == "quiet":
+        args.append("--quiet")
+    code, err = _run(args, monkeypatch, stream)
+    assert code == 0 and "extracting" not in err and "article/s" not in err
