@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections import Counter, defaultdict
 
+from . import lexicon
 from .model import (Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention, PERSON_TYPES,
                     Relation)
 
@@ -169,6 +171,14 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
         return longer[0] if len(longer) == 1 else None
     if group in ("Event", "Condition", "Department"):
         return None
+    short = _abbreviate(name)
+    same = [n for n in counter if n != name and _abbreviate(n) == short and len(n) > len(name)]
+    if len(same) == 1:  # 市卫生健康委员会 and 市卫健委
+        return same[0]
+    suffixed = [n for n in counter if n != name and len(_abbreviate(n)) > len(short) and name[0] in SHORT_LEAD
+                and _abbreviate(n).endswith(short) and group != "Person"]
+    if len(suffixed) == 1:  # 市卫生健康委员会 → 三门峡市卫健委
+        return suffixed[0]
     if len(name) > 6:
         return None
     options = [n for n in counter if len(n) > len(name) and n != name and (
@@ -176,12 +186,27 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
         or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
     if len(options) > 1:  # 县医院: 玛曲县医院 and 玛曲县人民医院 are one hospital, the longer its name
         longest = max(options, key=len)
-        if all(is_subsequence(n, longest) for n in options):
+        if len({_abbreviate(n, hospitals=True) for n in options}) == 1:
             return longest
     if len(options) > 1:  # 市医院: 登封市人民医院 rather than its 颖阳分院
         options = [n for n in options if n.endswith(name[-2:])]
     # a short form that still fits two full names (市一院: 渭南市第一医院 or 西安市第一医院) is left alone
     return options[0] if len(options) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((e.term, e.type) for e in lexicon.load("abbreviations.tsv")),
+                        key=lambda pair: -len(pair[0])))
+
+
+def _abbreviate(name: str, hospitals: bool = False) -> str:
+    """The name with its body's kind in the short form: 市卫生健康委员会 → 市卫健委 (and, with
+    hospitals, 玛曲县人民医院 → 玛曲县医院)."""
+    for long, short in _abbreviations():
+        if long in name and (hospitals or long != "人民医院"):
+            return name.replace(long, short)
+    return name
 
 
 def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Mention]]:
