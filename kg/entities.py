@@ -52,11 +52,11 @@ NAME_BREAKS = {"我", "我们", "该", "本", "两", "各", "全", "此", "其",
                "双方", "对方", "另一方", "一方", "代表", "各级", "定点", "综合", "公立", "民营", "大型",
                "这家", "那家", "每家", "其他", "相关", "有关", "同级", "牵头", "成员", "合作", "共建"}
 NAME_TAGS = {"n", "nr", "nr1", "nr2", "nrj", "nrf", "nrfg", "nrt", "ns", "nsf", "nt", "nz", "nl", "ng",
-             "j", "b", "nis", "ndep", "norg"}
+             "j", "b", "nis", "ndep", "norg", "vn"}
 # Words for a kind of unit that take any adjective (主要科室, 智慧门诊): never a department's name.
 GENERIC_UNITS = {"科室", "门诊", "病房", "诊室", "病区", "药房", "专科门诊", "住院部", "实验室"}
 # Ambiguous suffixes that are still safe once a name stands before them.
-AGENCY_AMBIGUOUS_OK = {"局", "委员会", "督查组", "督导组"}
+AGENCY_AMBIGUOUS_OK = {"局", "委员会", "督查组", "督导组", "门诊部"}
 MAX_NAME_PREFIX = 18
 MAX_NAME_TOKENS = 7
 SHORT_PREFIXES = set("省市县区州镇乡")
@@ -240,6 +240,13 @@ AREA_BODY = re.compile(r"^(.+?[省市县区州])(委|政府|人民政府|人大|
 def _complete_siblings(text: str, names):
     """林甸县委、县政府: the second body, named by its kind only, is of the same area."""
     result = list(names)
+    for start, end, label, name in names:
+        if label != "GovernmentAgency":
+            continue
+        bare = re.match(r"(和|、|及|与)(管委会|党工委|政府|人民政府|县委|市委|区委)", text[end:])
+        area = re.match(r"^(.+?)(党工委|管委会|人民政府|政府|委)$", name)
+        if bare and area and not any(s == end + 1 for s, *_ in names):
+            result.append((end + 1, end + bare.end(), label, area.group(1) + bare.group(2)))
     for i, (start, end, label, name) in enumerate(result):
         if label != "GovernmentAgency" or name[0] not in SHORT_PREFIXES:
             continue
@@ -300,6 +307,8 @@ def _institutions(text: str, tokens: list[Token], starts: set[int], ends: set[in
         if re.match(r"(委员|书记|副书记|常委|成员)", text[end:end + 3]) and re.search("(委|党组|党总支)$", match.group()):
             continue  # 党工委委员: an office, not the body
         label = an.org_suffix_type[match.group()]
+        if match.group() == "门诊部" and re.search("院$", text[:suffix_start]):
+            continue  # 医院门诊部 is a department, found as one
         if len(match.group()) == 1 and suffix_start not in starts:
             continue  # 局 inside 格局 or 布局
         start = _extend_left(text, tokens, suffix_start, an, team=label == "MedicalTeam")
@@ -373,7 +382,8 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             break
         if used >= max_tokens or position - token.start > max_chars:
             break
-        if team and (token.word in TEAM_PARTS or token.word in ("（", "）", "(", ")") or re.fullmatch(r"\d{4}年|第|第?[一二三四五六七八九十\d]+批?", token.word)):
+        if team and (token.word in TEAM_PARTS or token.word in ("（", "）", "(", ")") or re.fullmatch(
+                r"\d{4}年|第|首批|第?[一二三四五六七八九十\d]+批?", token.word)):
             start = token.start
             used += 1
             continue
@@ -654,6 +664,22 @@ def _in_enumeration(text: str, start: int, end: int) -> bool:
     return text[run_end:run_end + 1] == "等"
 
 
+def _condition_words(text: str, an: Analyzer):
+    """脑疝, 消化道大出血: a disease-shaped word (ending in a condition suffix) with the nouns
+    before it that describe the organ."""
+    tokens = tokenize(an, text)
+    for i, token in enumerate(tokens):
+        if len(token.word) < 2 or not token.word.endswith(an.condition_suffixes) or token.tag not in (
+                "n", "nz", "l", "nr"):
+            continue
+        start = token.start
+        for previous in reversed(tokens[max(0, i - 3):i]):
+            if previous.end != start or previous.tag not in ("n", "nz", "vn", "a") or token.end - previous.start > 10:
+                break
+            start = previous.start
+        yield start, token.end
+
+
 PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|罹患|入院|就诊|治疗|手术|术后|化名|病史")
 
 
@@ -662,6 +688,8 @@ def _conditions(text: str, an: Analyzer):
         return  # 高血压日义诊: a disease named outside a patient's story is a topic, not a condition
     for match in an.condition_re.finditer(text):
         yield match.start(), match.end(), "Condition", match.group()
+    for start, end in _condition_words(text, an):
+        yield start, end, "Condition", text[start:end]
     for match in re.finditer(rf"([{CJK}]{{2,8}}?)(?:患者|患儿|病人)", text):
         words = match.group(1)
         if words.endswith(an.condition_suffixes) and not re.match("(的|位|名|例)", words):

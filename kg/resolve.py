@@ -21,6 +21,7 @@ ABBREVIATION = re.compile(r"（(?:后|以下|下)?简称[“\"]?([\u4e00-\u9fff\
 GROUP_SLUG = {"Hospital": "hospital", "Department": "department", "MedicalTeam": "team",
               "GovernmentAgency": "agency", "Organization": "organization", "Place": "place",
               "Event": "event", "Condition": "condition", "Person": "person"}
+GENERIC_HOSPITAL = re.compile(r"[省市县区州镇乡]?(医院|卫生院|中医院)")
 PERSON_PRIORITY = ("Patient", "Doctor", "Official", "Person")
 SHORT_LEAD = set("省市县区州")
 
@@ -73,6 +74,8 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
     entities: dict[tuple, Entity] = {}
     for key, ms in sorted(members.items(), key=lambda kv: kv[0]):
         group, name = key[0], key[1]
+        if group == "Hospital" and GENERIC_HOSPITAL.fullmatch(name):
+            continue  # 县医院 that no full name in its file explains names no particular hospital
         names = Counter(m.key for m in ms) + Counter(m.text for m in ms if m.text != m.key)
         aliases = tuple(sorted(n for n in names if n != name and not _pointer(n)))
         if group == "Person":
@@ -135,15 +138,25 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
     """(group, surface name, file) → the full name it stands for, where the text allows it."""
     result: dict[tuple, str] = {}
     by_file: dict[str, list[Mention]] = defaultdict(list)
+    in_article: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         by_file[_file(m)].append(m)
+        in_article[m.article].append(m)
     declared: dict[str, str] = {}
     for article in by_article.values():
         for match in ABBREVIATION.finditer(article.text):
-            before = [m for m in mentions if m.article == article.id and m.end <= match.start()
+            before = [m for m in in_article[article.id] if m.end <= match.start()
                       and match.start() - m.end <= 1 and group_of(m.label) != "Person"]
             if before:
                 declared[match.group(1)] = before[-1].key
+    # across files: 国家卫健委 in one and 国家卫生健康委 in another are one body
+    longest: dict[tuple[str, str], str] = {}
+    for m in mentions:
+        group = group_of(m.label)
+        if group not in ("Person", "Event", "Condition", "Department"):
+            key = (group, _abbreviate(m.key))
+            if len(m.key) > len(longest.get(key, "")):
+                longest[key] = m.key
     for file, ms in by_file.items():
         names: dict[str, Counter] = defaultdict(Counter)
         for m in ms:
@@ -154,8 +167,9 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                 if full and full in counter:
                     result[(group, name, file)] = full
                     continue
-                target = _expand(group, name, counter)
-                if target:
+                target = _expand(group, name, counter) or name
+                target = longest.get((group, _abbreviate(target)), target)
+                if target != name:
                     result[(group, name, file)] = target
     return result
 
@@ -169,7 +183,10 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
     if group == "Place":
         longer = [n for n in counter if len(n) > len(name) and n.startswith(name)]
         return longer[0] if len(longer) == 1 else None
-    if group in ("Event", "Condition", "Department"):
+    if group == "Condition":  # 血肿 and 硬膜下血肿 in one story are one condition
+        longer = [n for n in counter if len(n) > len(name) and name in n]
+        return longer[0] if len(longer) == 1 else None
+    if group in ("Event", "Department"):
         return None
     short = _abbreviate(name)
     same = [n for n in counter if n != name and _abbreviate(n) == short and len(n) > len(name)]
