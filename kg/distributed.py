@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="kg: %(message)s", stream=sys.stderr)
     from dask.distributed import Client, LocalCluster
 
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # cluster start/stop chatter
+
     if args.scheduler:
         client = Client(args.scheduler)
     else:

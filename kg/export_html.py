@@ -11,9 +11,9 @@ templates load Bootstrap from a CDN, insert the heading unescaped, route tooltip
   ``\\u003e`` and ``\\u0026``; the page's script puts every piece of it into the DOM through
   ``textContent`` (tooltips are DOM elements, never HTML strings); whatever Python writes into the
   HTML itself (title, filter labels) is HTML-escaped;
-* nodes are laid out here, in Python (a multilevel force-directed layout over numpy, components
-  packed side by side), so even a 5,000-node page is drawn at once with physics off; small graphs
-  (≤ ``PHYSICS_MAX_NODES``) then let vis's physics tidy the layout and switch it off once stable;
+* nodes are laid out here, in Python (a multilevel force-directed layout over numpy, overlaps
+  removed, components packed side by side), and vis's physics stays off: the page is drawn at
+  once and is still from the first frame, and a 5,000-node page is interactive in seconds;
 * output is deterministic (nodes and edges sorted, JSON keys sorted, seeded layout).
 
 Pages: :func:`write_html` draws any graph; :func:`write_pages` writes a build's ``graph.html`` (the
@@ -39,7 +39,7 @@ from pyvis.network import Network
 
 from . import views
 
-__all__ = ["PHYSICS_MAX_NODES", "layout_positions", "write_html", "write_pages"]
+__all__ = ["LARGE_GRAPH", "layout_positions", "write_html", "write_pages"]
 
 _VIS_DIR = "lib/vis-9.1.2"
 _TEMPLATE = "resources/graph_template.html"
@@ -94,14 +94,19 @@ _KIND_STYLE: dict[str, tuple[str, str]] = {
 _UNKNOWN_KIND_COLOUR = "#9aa3ad"
 _EMPHASISED_KINDS = ("aids", "aidedBy")
 
-PHYSICS_MAX_NODES = 300  # above this, the Python layout is final and vis never runs physics
-_EDGE_PX = 130.0  # ideal edge length on screen
+LARGE_GRAPH = 1000  # above this many nodes: straight edges, edges hidden while dragging
+_EDGE_PX = 100.0  # typical edge length on screen
 _MAX_LABEL = 24
 _LAYOUT_SEED = 20240501
 
 _OPTIONS: dict[str, Any] = {
     "autoResize": True,
-    "nodes": {"borderWidth": 1, "borderWidthSelected": 3, "shadow": False},
+    # Node size and label size follow ``value`` (√degree, see _size_share): hubs stay labelled when
+    # zoomed out, the labels of the rest appear as one zooms in.
+    "nodes": {"borderWidth": 1, "borderWidthSelected": 3, "shadow": False,
+              "scaling": {"min": 10, "max": 48,
+                          "label": {"enabled": True, "min": 14, "max": 34, "maxVisible": 26,
+                                    "drawThreshold": 6}}},
     "edges": {
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
         "font": {"size": 11, "align": "middle", "color": "#4a5059",
@@ -110,16 +115,8 @@ _OPTIONS: dict[str, Any] = {
         "width": 1.2,
         "selectionWidth": 2,
     },
-    "physics": {
-        "enabled": True,
-        "solver": "barnesHut",
-        "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.15,
-                      "springLength": 130, "springConstant": 0.04,
-                      "damping": 0.4, "avoidOverlap": 0.3},
-        "stabilization": {"enabled": True, "iterations": 300, "updateInterval": 25, "fit": True},
-        "maxVelocity": 40,
-        "minVelocity": 0.75,
-    },
+    # Laid out in Python (below); vis never runs physics, so the page is still from the first frame.
+    "physics": {"enabled": False},
     "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False,
                     "keyboard": {"enabled": True, "bindToWindow": False},
                     "multiselect": False},
@@ -194,8 +191,18 @@ def _evidence(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+_VALUE_CAP = 8.0  # √degree at which a node (and its label) reaches its largest size
+
+
+def _size_share(degree: int) -> float:
+    """Where a node's size lies between the smallest and the largest: √degree, capped. The page's
+    ``customScalingFunction`` computes the same, so sizes do not depend on the rest of the graph."""
+    return min(1.0, math.sqrt(degree) / _VALUE_CAP)
+
+
 def _node_size(degree: int) -> float:
-    return round(min(60.0, 10.0 + 6.0 * math.sqrt(degree)), 2)
+    scaling = _OPTIONS["nodes"]["scaling"]
+    return round(scaling["min"] + _size_share(degree) * (scaling["max"] - scaling["min"]), 2)
 
 
 def _short(text: str, limit: int = _MAX_LABEL) -> str:
@@ -233,7 +240,8 @@ def _template() -> str:
 # and the whole refined.
 
 _EXACT_MAX = 600
-_OFF6 = np.arange(6)
+_OFF_X = np.repeat(np.arange(6), 6)[None, :]  # the 6×6 children of a parent's 3×3 block
+_OFF_Y = np.tile(np.arange(6), 6)[None, :]
 
 
 def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -267,8 +275,8 @@ def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int) -> tuple[np.ndarray, 
 def _far_field(px, py, pcx, pcy, size, mass, sum_x, sum_y):
     """Repulsion on points (px, py) lying in cells (pcx, pcy) from the centroids of the cells of
     their interaction list: children of the parent cell's neighbours that are not adjacent."""
-    xs = np.repeat(((pcx >> 1) * 2 - 2)[:, None] + _OFF6, 6, axis=1)
-    ys = np.tile(((pcy >> 1) * 2 - 2)[:, None] + _OFF6, (1, 6))
+    xs = ((pcx >> 1) * 2 - 2)[:, None] + _OFF_X
+    ys = ((pcy >> 1) * 2 - 2)[:, None] + _OFF_Y
     ok = (xs >= 0) & (xs < size) & (ys >= 0) & (ys < size)
     ok &= (np.abs(xs - pcx[:, None]) > 1) | (np.abs(ys - pcy[:, None]) > 1)
     ids = np.where(ok, xs * size + ys, 0)
@@ -304,7 +312,7 @@ def _repulsion(pos: np.ndarray) -> np.ndarray:
         sum_x = np.bincount(cell, pos[:, 0], size * size)
         sum_y = np.bincount(cell, pos[:, 1], size * size)
         occupied = np.nonzero(mass)[0]
-        if level < finest - 1 and len(occupied) * 4 <= n:
+        if level < finest and len(occupied) * 3 <= n:
             # Coarse level: one evaluation per occupied cell, at its centroid, shared by its nodes.
             m = mass[occupied]
             gx, gy = _far_field(sum_x[occupied] / m, sum_y[occupied] / m, occupied // size,
@@ -382,7 +390,7 @@ def _component_layout(n: int, heads: np.ndarray, tails: np.ndarray, rng: np.rand
     placed = alive.copy()
     core = np.nonzero(alive)[0]
     pos[core] = rng.uniform(-1.0, 1.0, (len(core), 2)) * math.sqrt(len(core))
-    refine(placed, pos, 80 if len(core) <= _EXACT_MAX else 45, max(1.0, math.sqrt(len(core)) / 3))
+    refine(placed, pos, 80 if len(core) <= _EXACT_MAX else 30, max(1.0, math.sqrt(len(core)) / 3))
     refined_at = len(core)
     for number, layer in enumerate(reversed(layers)):
         children: dict[int, list[int]] = defaultdict(list)
@@ -399,10 +407,13 @@ def _component_layout(n: int, heads: np.ndarray, tails: np.ndarray, rng: np.rand
         placed[layer] = True
         count = int(placed.sum())
         if count >= 1.25 * refined_at or number == len(layers) - 1:
-            refine(placed, pos, 8, 0.5)
+            refine(placed, pos, 8 if count <= _EXACT_MAX else 5, 0.5)
             refined_at = count
-    refine(placed, pos, 40 if n <= _EXACT_MAX else 15, 0.6)
-    return pos - pos.mean(0)
+    refine(placed, pos, 40 if n <= _EXACT_MAX else 10, 0.6)
+    # FR's equilibrium stretches edges; scale so that the typical edge has the ideal length.
+    lengths = np.sqrt(((pos[heads] - pos[tails]) ** 2).sum(1))
+    typical = float(np.median(lengths)) if len(lengths) else 1.0
+    return (pos - pos.mean(0)) / max(typical, 1e-6)
 
 
 def _upright(block: np.ndarray) -> np.ndarray:
@@ -418,14 +429,16 @@ def _upright(block: np.ndarray) -> np.ndarray:
     return block @ rotation.T
 
 
-def _pack(blocks: Sequence[np.ndarray], gap: float = 0.9, aspect: float = 1.6) -> list[np.ndarray]:
+def _pack(blocks: Sequence[np.ndarray], margins: Sequence[np.ndarray], gap: float = 0.4,
+          aspect: float = 1.6) -> list[np.ndarray]:
     """Put laid-out components side by side in rows, tallest first, the rows about ``aspect``
-    times as wide as they are tall overall; returns the moved blocks, in the order given."""
+    times as wide as they are tall overall; ``margins`` are the nodes' disc radii. Returns the
+    moved blocks, in the order given."""
     if not blocks:
         return []
     boxes = []
-    for block in blocks:
-        lo, hi = block.min(0), block.max(0)
+    for block, margin in zip(blocks, margins):
+        lo, hi = (block - margin[:, None]).min(0), (block + margin[:, None]).max(0)
         boxes.append((lo, hi - lo + gap))
     area = sum(float(size[0] * size[1]) for _, size in boxes)
     width = max(max(float(size[0]) for _, size in boxes), math.sqrt(area * aspect))
@@ -445,32 +458,85 @@ def _pack(blocks: Sequence[np.ndarray], gap: float = 0.9, aspect: float = 1.6) -
     return [b - centre for b in moved]
 
 
-def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], seed: int = _LAYOUT_SEED) -> np.ndarray:
-    """Positions (edge length ≈ 1) for ``nodes`` (in that order), components packed."""
+def _separate(pos: np.ndarray, radii: np.ndarray, iterations: int = 40) -> np.ndarray:
+    """Push apart nodes whose discs (``radii``) overlap, keeping the layout's shape."""
+    n = len(pos)
+    if n < 2:
+        return pos
+    pos = pos.copy()
+    if n <= _EXACT_MAX:
+        firsts, seconds = np.triu_indices(n, 1)
+    for _ in range(iterations):
+        if n > _EXACT_MAX:
+            cell = 2 * float(radii.max())
+            lo = pos.min(0)
+            size = int(min(2048, max(1, math.ceil(float((pos.max(0) - lo).max()) / cell) + 1)))
+            cx = np.minimum(((pos[:, 0] - lo[0]) / cell).astype(np.intp), size - 1)
+            cy = np.minimum(((pos[:, 1] - lo[1]) / cell).astype(np.intp), size - 1)
+            firsts, seconds = _near_pairs(cx, cy, size)
+            keep = firsts < seconds
+            firsts, seconds = firsts[keep], seconds[keep]
+        d = pos[seconds] - pos[firsts]
+        dist = np.sqrt((d * d).sum(1))
+        overlap = radii[firsts] + radii[seconds] - dist
+        hit = overlap > 1e-3
+        if not hit.any():
+            break
+        f, t, d, dist, overlap = firsts[hit], seconds[hit], d[hit], dist[hit], overlap[hit]
+        # Coincident nodes part along a fixed, index-dependent direction (deterministic).
+        angle = (f * 2.399963 + t) % (2 * math.pi)
+        unit = np.where(dist[:, None] > 1e-9, d / np.maximum(dist, 1e-9)[:, None],
+                        np.stack([np.cos(angle), np.sin(angle)], 1))
+        push = unit * (overlap / 2)[:, None]
+        pos[:, 0] += np.bincount(t, push[:, 0], n) - np.bincount(f, push[:, 0], n)
+        pos[:, 1] += np.bincount(t, push[:, 1], n) - np.bincount(f, push[:, 1], n)
+    return pos
+
+
+def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], radii: np.ndarray | None = None,
+                  seed: int = _LAYOUT_SEED) -> np.ndarray:
+    """Positions (typical edge length 1) for ``nodes`` (in that order): each connected component
+    laid out, its nodes' discs (``radii``, same units) kept apart, and the components packed."""
     index = {node: i for i, node in enumerate(nodes)}
+    radii = np.full(len(nodes), 0.3) if radii is None else np.asarray(radii, dtype=float)
     simple = networkx.Graph()
     simple.add_nodes_from(range(len(nodes)))
     simple.add_edges_from((index[u], index[v]) for u, v in edges if u != v)
     components = sorted((sorted(c) for c in networkx.connected_components(simple)),
                         key=lambda c: (-len(c), c[0]))
     rng = np.random.default_rng(seed)
-    blocks = []
+    blocks, margins = [], []
     for comp in components:
         local = {v: i for i, v in enumerate(comp)}
         pairs = sorted((local[a], local[b]) for a, b in simple.subgraph(comp).edges())
         heads = np.array([a for a, _ in pairs], dtype=np.intp)
         tails = np.array([b for _, b in pairs], dtype=np.intp)
-        blocks.append(_upright(_component_layout(len(comp), heads, tails, rng)))
+        block = _component_layout(len(comp), heads, tails, rng)
+        block = _upright(_separate(block, radii[comp]))
+        blocks.append(block)
+        margins.append(radii[comp])
     out = np.zeros((len(nodes), 2))
-    for comp, block in zip(components, _pack(blocks)):
+    for comp, block in zip(components, _pack(blocks, margins)):
         out[comp] = block
     return out
+
+
+def _radii(graph: networkx.MultiDiGraph, nodes: Sequence[Any]) -> np.ndarray:
+    """Each node's disc in layout units: its drawn size (as vis scales ``value`` = √degree) or half
+    its label, whichever is larger (labels capped), plus a little air."""
+    if not nodes:
+        return np.zeros(0)
+    share = np.array([_size_share(graph.degree(n)) for n in nodes])
+    scaling = _OPTIONS["nodes"]["scaling"]
+    size = scaling["min"] + share * (scaling["max"] - scaling["min"])
+    label = np.array([min(len(str(graph.nodes[n].get("name") or n)), _MAX_LABEL) for n in nodes]) * 14 / 2
+    return (np.maximum(size, np.minimum(label, 45.0)) + 6.0) / _EDGE_PX
 
 
 def layout_positions(graph: networkx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
     """Screen positions (pixels) for every node of ``graph``: deterministic, components packed."""
     nodes = sorted(graph.nodes, key=str)
-    units = _layout_units(nodes, graph.edges())
+    units = _layout_units(nodes, graph.edges(), _radii(graph, nodes))
     return {node: (round(float(x) * _EDGE_PX, 1), round(float(y) * _EDGE_PX, 1))
             for node, (x, y) in zip(nodes, units)}
 
@@ -492,10 +558,12 @@ def _grouped_layout(graph: networkx.MultiDiGraph, group_of: Mapping[Any, str]
     radius: dict[str, float] = {}
     for name in names:
         nodes = members[name]
-        inside = [(u, v) for u, v in graph.edges() if u in set(nodes) and v in set(nodes)]
-        units = _layout_units(nodes, inside)
+        inside_set = set(nodes)
+        inside = [(u, v) for u, v in graph.edges() if u in inside_set and v in inside_set]
+        radii = _radii(graph, nodes)
+        units = _layout_units(nodes, inside, radii)
         local[name] = units
-        radius[name] = max(0.8, float(np.sqrt((units * units).sum(1)).max()) + 0.8)
+        radius[name] = max(0.8, float((np.sqrt((units * units).sum(1)) + radii).max()) + 0.5)
     mapped = [n for n in names if n in centres]
     at: dict[str, np.ndarray] = {}
     if mapped:
@@ -559,9 +627,7 @@ class _IdList(list):
 
 def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool
            ) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
-    n_nodes = graph.number_of_nodes()
-    physics = 0 < n_nodes <= PHYSICS_MAX_NODES and not group_by_province
-    large = n_nodes > PHYSICS_MAX_NODES
+    large = graph.number_of_nodes() > LARGE_GRAPH
 
     net = Network(directed=True)
     net.node_ids = _IdList()
@@ -570,8 +636,6 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
     options["nodes"]["font"] = {"face": FONT_STACK, "size": 14, "color": "#222222",
                                 "strokeWidth": 3, "strokeColor": "#ffffff"}
     options["edges"]["font"]["face"] = FONT_STACK
-    if not physics:
-        options["physics"] = {"enabled": False}
     if large:
         options["edges"]["smooth"] = {"enabled": False}
         options["interaction"]["hideEdgesOnDrag"] = True
@@ -611,6 +675,7 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
                    "hover": {"background": colour, "border": "#111111"}},
             borderWidth=4 if centre else 1,
             size=_node_size(graph.degree(node)),
+            value=round(math.sqrt(graph.degree(node)), 3),
             x=x, y=y,
         )
         node_meta.append({"name": name, "type": node_type, "typeLabel": _type_label(node_type),
@@ -642,14 +707,14 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
             ids[u], ids[v],
             id=f"e{index}",
             label=_kind_label(kind),
-            color={"color": colour, "highlight": "#111111", "hover": _darker(colour), "inherit": False},
+            color={"color": colour, "highlight": _darker(colour, 0.55), "hover": _darker(colour), "inherit": False},
             width=2.4 if kind in _EMPHASISED_KINDS else 1.2,
             **extra,
         )
         edge_meta.append({"kind": kind, "kindLabel": _kind_label(kind),
                           "evidence": [list(pair_) for pair_ in evidence]})
 
-    view = {"physics": physics, "focus": focus_ids, "groups": groups,
+    view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "groups": groups,
             "types": dict(type_counts), "kinds": dict(kind_counts),
             "provinces": dict(province_counts) if group_by_province else {}}
     return net, node_meta, edge_meta, view

@@ -64,6 +64,8 @@ def single_threaded(analyzer) -> None:
     try:
         import onnxruntime
 
+        if session.get_session_options().intra_op_num_threads == 1:
+            return
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

@@ -167,7 +167,9 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                 if full and full in counter:
                     result[(group, name, file)] = full
                     continue
-                target = _expand(group, name, counter) or name
+                target = name
+                for _ in range(3):  # 县医院 → 玛曲县医院 → 玛曲县人民医院
+                    target = _expand(group, target, counter) or target
                 target = longest.get((group, _abbreviate(target)), target)
                 if target != name:
                     result[(group, name, file)] = target

@@ -88,20 +88,19 @@ def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000, with_onto
     """Load the graph, bind the port (0: any free one), print the URL, serve until interrupted."""
     import uvicorn
 
-    graph = load_graph(path, with_ontology)
+    source = graph_file(path)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    url = f"http://{shown}:{bound}{ENDPOINT_PATH}"
-    app = make_app(graph, public_url=url)
-    print(f"SPARQL endpoint {url} ({len(graph)} triples from {graph_file(path)}); Ctrl-C stops it",
-          file=out, flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
     try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))  # before loading: a taken port fails at once
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        url = f"http://{shown}:{sock.getsockname()[1]}{ENDPOINT_PATH}"
+        graph = load_graph(source, with_ontology)
+        app = make_app(graph, public_url=url)
+        print(f"SPARQL endpoint {url} ({len(graph)} triples from {source}); Ctrl-C stops it",
+              file=out, flush=True)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
         server.run(sockets=[sock])
     finally:
         sock.close()
