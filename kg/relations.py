@@ -136,11 +136,13 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
             for place in _event_places(sentence, event, inside):
                 add(event, "locatedIn", place)
         people = [m for m in inside if m.label in PERSON_LABELS and m.label != "Patient"]
+        live = [e for e in events if not re.match(r"(后|之后|结束后)", text[e.end:e.end + 3])]
         if _find_any(sentence.text, triggers["participatedIn"]):
-            target = events[0] if events else last_event
+            target = live[0] if live else last_event
             if target:
                 for person in people:
                     add(person, "participatedIn", target)
+
         # 座谈会后，…: an event named as a time anchor is over; what follows is not part of it
         current = [e for e in events if not re.match(r"(后|之后|结束后|期间)", text[e.end:e.end + 3])]
         if current:
