@@ -86,6 +86,7 @@ class Analyzer:
     unit_words: frozenset[str]
     event_re: re.Pattern
     event_ambiguous: frozenset[str]
+    event_verbs: frozenset[str]
     conditions: frozenset[str]
     condition_re: re.Pattern
     condition_suffixes: tuple[str, ...]
@@ -154,6 +155,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         unit_words=unit_words,
         event_re=_alternation(e.term for e in events),
         event_ambiguous=frozenset(e.term for e in events if e.note.startswith("ambiguous")),
+        event_verbs=frozenset(e.term for e in events if "verb" in e.note or "act rather" in e.note),
         conditions=frozenset(e.term for e in conditions if e.type == "term"),
         condition_re=_alternation(e.term for e in conditions if e.type == "term"),
         condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
@@ -606,7 +608,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
                 first = min(first, inst[0]) if inst[1] >= token.end else first
                 if first == inst[0]:
                     continue
-            if token.word in ("与", "和") and token.start > 0:
+            if token.word in ("与", "和") and any(e == token.start for _, e in institutions):
                 first = token.start  # 甲医院与乙卫生院技术帮扶合作签约仪式
                 continue
             if (token.word in EVENT_LEFT_BREAKS or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
@@ -628,6 +630,11 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
         name = text[first:end]
         if match.group() in an.event_ambiguous and first == start and end == match.end():
             continue
+        if match.group() in an.event_verbs and first < start and (
+                any(s <= first < e for s, e in institutions) or _token_at(tokens, first).tag.startswith(("ns", "nr"))):
+            continue  # 阜阳市签约: a subject and its verb, not an event's name
+        if match.group() in an.event_ambiguous and first < start and _token_at(tokens, start - 1).tag == "v":
+            continue  # 下床活动: a verb does not make 活动 an event
         if len(name) < 3 or _in_enumeration(text, first, end):
             continue
         yield first, end, name, date
@@ -652,6 +659,10 @@ def _extend_object(text: str, tokens: list[Token], end: int, noun: str, an: Anal
     return new_end
 
 
+def _token_at(tokens: list[Token], position: int) -> Token:
+    return next((t for t in tokens if t.start <= position < t.end), Token(position, position, "", "x"))
+
+
 def _in_enumeration(text: str, start: int, end: int) -> bool:
     """手术示教、教学查房、学术授课等方式: a list of kinds of work closed by 等 names no event
     (分别进行实地调研、小讲课、教学查房 does: those happened)."""
@@ -674,7 +685,7 @@ def _condition_words(text: str, an: Analyzer):
             continue
         start = token.start
         for previous in reversed(tokens[max(0, i - 3):i]):
-            if previous.end != start or previous.tag not in ("n", "nz", "vn", "a") or token.end - previous.start > 10:
+            if previous.end != start or previous.tag not in ("n", "nz", "a") or token.end - previous.start > 10:
                 break
             start = previous.start
         yield start, token.end
