@@ -390,10 +390,11 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             used += 1
             continue
         # 介入|手术室, 感染|疾病|科: a bare unit word takes a verb-like modifier; a full department does not
-        verb_modifier = unit and bare_unit and token.tag in ("v", "a") and len(token.word) == 2
+        verb_modifier = unit and bare_unit and token.tag in ("v", "vn", "a") and len(token.word) == 2
         if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token) and not verb_modifier:
             break
-        if unit and (token.tag not in ("n", "nz", "vn", "j", "ng", "b", "f", "v", "a") or token.word in NAME_BREAKS
+        if unit and (token.tag not in ("n", "nz", "j", "ng", "b", "f") and not verb_modifier
+                     or token.word in NAME_BREAKS
                      or token.tag in ("f", "v", "a") and len(token.word) != 2
                      or re.fullmatch("第?[一二三四五六七八九十]", token.word) is None and token.tag == "m"
                      or token.tag in ("ns", "norg", "ndep", "ntitle") or token.word in an.places
@@ -703,8 +704,9 @@ def _conditions(text: str, an: Analyzer):
         yield start, end, "Condition", text[start:end]
     for match in re.finditer(rf"([{CJK}]{{2,8}}?)(?:患者|患儿|病人)", text):
         words = match.group(1)
-        if words.endswith(an.condition_suffixes) and not re.match("(的|位|名|例)", words):
-            yield match.start(1), match.end(1), "Condition", words
+        cut = max((words.rfind(w) + 1 for w in "的位名例岁"), default=0)  # 一名|急性心肌梗死患者
+        if words[cut:].endswith(an.condition_suffixes) and len(words) - cut >= 2:
+            yield match.start(1) + cut, match.end(1), "Condition", words[cut:]
     for match in DIAGNOSIS.finditer(text):
         words = match.group(1)
         for suffix in an.condition_suffixes:
