@@ -77,6 +77,7 @@ class Analyzer:
     surnames: frozenset[str]
     compound_surnames: frozenset[str]
     titles: dict[str, str]
+    ambiguous_titles: frozenset[str]
     title_re: re.Pattern
     org_suffix_re: re.Pattern
     org_suffix_type: dict[str, str]
@@ -106,7 +107,8 @@ def default_analyzer(use_lac: bool = True) -> Analyzer:
 @lru_cache(maxsize=2)
 def _analyzer(use_lac: bool) -> Analyzer:
     surnames = lexicon.load("surnames.tsv")
-    titles = {e.term: e.type for e in lexicon.load("titles.tsv")}
+    title_entries = lexicon.load("titles.tsv")
+    titles = {e.term: e.type for e in title_entries}
     suffix_entries = lexicon.load("org_suffixes.tsv")
     org_suffixes = {e.term: e.type for e in suffix_entries if e.type != "Department" and (
         not e.note.startswith("ambiguous") or e.term in AGENCY_AMBIGUOUS_OK)}
@@ -146,6 +148,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         surnames=frozenset(e.term for e in surnames if e.type == "single"),
         compound_surnames=frozenset(e.term for e in surnames if e.type == "compound"),
         titles=titles,
+        ambiguous_titles=frozenset(e.term for e in title_entries if "ambiguous" in e.note),
         title_re=_alternation(titles),
         org_suffix_re=_alternation(org_suffixes),
         org_suffix_type=org_suffixes,

@@ -272,31 +272,61 @@ def _label_of(name: str) -> str | None:
     return "Organization"
 
 
+ADMIN_UNIT = re.compile(r"办|处|部|会|股|党|宣传|财务|人事|信息|后勤|保卫|医务|科教|质控|院感|医保")
+
+
+def _clinical(unit: Mention, an: Analyzer) -> bool:
+    """A clinical department (心内科, 胸痛中心) rather than an office (医务科, 党委办公室)."""
+    kind = an.departments.get(unit.key)
+    if kind:
+        return kind == "clinical"
+    return unit.label == "Department" and not ADMIN_UNIT.search(unit.key)
+
+
+def _in_byline(text: str, m: Mention) -> bool:
+    """（发育行为科 李乐 医疗发展部 陆家骏）closing a paragraph."""
+    opening = text.rfind("（", max(0, m.start - 40), m.start)
+    closing = text.find("）", m.end, m.end + 40)
+    if opening < 0 or closing < 0 or "）" in text[opening:m.start]:
+        return False
+    inside = text[opening + 1:closing]
+    return " " in inside and not re.search("[，。；]", inside) and text[closing + 1:closing + 2] in ("", "\n")
+
+
 def _type_people(article: Article, mentions: tuple[Mention, ...], an: Analyzer):
-    """Fine person types from the titles written next to each name."""
+    """Fine person types from the titles next to each name and the unit before them: a clinical
+    title or a clinical department makes a doctor; a government body an official; an ambiguous
+    title (主任, 教授) takes its sense from the unit."""
     text = article.text
     for m in mentions:
         if m.label != "Person":
             yield m
             continue
         titles = _titles_around(text, m, an)
-        kinds = {an.titles[t] for t in titles}
-        if "Patient" in kinds:
+        firm = {an.titles[t] for t in titles if t not in an.ambiguous_titles}
+        unit = _unit_before(text, m, mentions, an)
+        clinical = unit is not None and unit.label == "Department" and _clinical(unit, an)
+        government = unit is not None and unit.label == "GovernmentAgency"
+        institution = unit is not None and unit.label in ("Hospital", "Department", "Organization")
+        sentence = next((s for s in article.sentences if s.start <= m.start < s.end), None)
+        member = sentence is not None and MEMBERSHIP.search(sentence.text) and any(
+            x.label == "MedicalTeam" and sentence.start <= x.start < sentence.end for x in mentions)
+        if "Patient" in firm:
             label = "Patient"
-        elif "Doctor" in kinds:
-            label = "Doctor"
-        elif "Official" in kinds:
+        elif _in_byline(text, m):
+            label = "Person"  # the author of the story, whatever their department
+        elif government and titles:
             label = "Official"
+        elif "Doctor" in firm or clinical:
+            label = "Doctor"
+        elif "Official" in firm and not institution:
+            label = "Official"
+        elif member:
+            label = "Doctor"  # a member of a medical team is medical staff
+        elif titles and unit is None and any(an.titles[t] == "Official" for t in titles):
+            label = "Official"  # 党工委委员、管委会副主任张宇辉
         else:
             label = "Person"
-        unit = _unit_before(text, m, mentions, an)
-        if label in ("Official", "Person") and unit is not None:
-            if unit.label in ("Hospital", "Department") and label == "Official":
-                label = "Person"
-            if unit.label == "GovernmentAgency" and titles:
-                label = "Official"
-        if label == "Doctor" and unit is not None and unit.label == "GovernmentAgency":
-            label = "Official"
         yield Mention(m.article, m.start, m.end, label, m.text, m.name, m.date)
 
 
