@@ -685,13 +685,19 @@ def _condition_words(text: str, an: Analyzer):
     tokens = tokenize(an, text)
     for i, token in enumerate(tokens):
         if len(token.word) < 2 or not token.word.endswith(an.condition_suffixes) or token.tag not in (
-                "n", "nz", "l", "nr"):
+                "n", "nz", "l", "nr", "v"):
             continue
+        if token.tag == "v" and token.word not in an.condition_suffixes:
+            continue  # a verb is a condition word only when it is one of the suffixes (扭转)
+        if text[token.end:token.end + 1] in "例人区房种科":
+            continue  # 疑难病例, 肿瘤科: the disease word names something else
         start = token.start
-        for previous in reversed(tokens[max(0, i - 3):i]):
-            if previous.end != start or previous.tag not in ("n", "nz", "a") or token.end - previous.start > 10:
+        for previous in reversed(tokens[max(0, i - 4):i]):
+            if previous.end != start or previous.tag not in ("n", "nz", "a", "ng") or token.end - previous.start > 12:
                 break
             start = previous.start
+        if token.tag == "v" and start == token.start:
+            continue
         yield start, token.end
 
 

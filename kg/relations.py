@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from . import lexicon
 from .entities import TEAM_POINTERS, Analyzer
@@ -38,6 +39,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                       ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """Relations of one article; returns the mentions too, with fine person types settled and
     the places implied by institution names added."""
+    if not article.publisher:
+        article = replace(article, publisher=_we_hospital(article, mentions))
     mentions = tuple(sorted(_resolve_pointers(article, mentions), key=lambda m: (m.start, m.end)))
     if article.publisher:  # the publisher is an entity even where only the masthead names it
         mentions = (_publisher_org(article, Mention(article.id, 0, 0, "Pointer", "", "")),) + mentions
@@ -199,6 +202,22 @@ def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mentio
             if subject is not None and subject.key != m.key:
                 pairs.append((m, subject))
     return pairs
+
+
+def _we_hospital(article: Article, mentions: tuple[Mention, ...]) -> str | None:
+    """Who 我院 is when no masthead says: the first hospital the story names, unless the story
+    sets it beside 我院 (我院和开化县人民医院 are two hospitals)."""
+    text = article.text
+    if "我院" not in text and "本院" not in text:
+        return None
+    beside = set()
+    for m in mentions:
+        if m.label == "Hospital" and (re.search(r"(我院|本院)(和|与|及|、)$", text[max(0, m.start - 3):m.start])
+                                      or re.match(r"(和|与|及|、)(我院|本院)", text[m.end:m.end + 3])):
+            beside.add(m.key)
+    first = next((m for m in sorted(mentions, key=lambda m: m.start)
+                  if m.label == "Hospital" and m.key not in beside and m.end > m.start), None)
+    return first.key if first else None
 
 
 def _title_event(article: Article, mentions: tuple[Mention, ...]) -> Mention | None:
