@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Real clients used by the tests: a browser for graph.html, an independent Turtle parser.
-DEBIAN_PACKAGES := chromium raptor2-utils
+DEBIAN_PACKAGES := chromium raptor2-utils fonts-wqy-microhei
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps bench clean
@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; then \
 		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \
