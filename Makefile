@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium raptor2-utils fonts-wqy-microhei
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install system-deps bench clean
+SHARED ?= ../shared
+
+.PHONY: run test install system-deps bench eval clean
 
 run: $(STAMP)
 	$(BIN)/kg build examples/articles --out output
@@ -19,6 +21,18 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Scores on the shared dev sets (when ../shared is there), checked against eval/floors.txt,
+# then where each miss was lost (kg eval).
+eval: $(STAMP)
+	$(BIN)/kg build $(SHARED)/corpus --out output/dev --quiet
+	$(BIN)/python $(SHARED)/eval/score.py output/dev/graph.ttl $(SHARED)/gold \
+		--require $$(awk '$$1 == "corpus" {print $$2}' eval/floors.txt)
+	$(BIN)/kg build $(SHARED)/dev2/articles --out output/dev2 --quiet
+	$(BIN)/python $(SHARED)/eval/score.py output/dev2/graph.ttl $(SHARED)/dev2/gold \
+		--require $$(awk '$$1 == "dev2" {print $$2}' eval/floors.txt)
+	$(BIN)/kg eval $(SHARED)/corpus --gold $(SHARED)/gold
+	$(BIN)/kg eval $(SHARED)/dev2/articles --gold $(SHARED)/dev2/gold
 
 install: $(STAMP)
 

@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     view.add_argument("--depth", type=_positive_int, default=1, metavar="N",
                       help="with --name: relations to follow out from the entity (default 1)")
     view.add_argument("--out", type=Path, help="page to write (default BUILD/ego-NAME.html or BUILD/article-ID.html)")
+    evaluation = sub.add_parser("eval", help="per-stage error analysis of a build against gold annotations")
+    evaluation.add_argument("inputs", nargs="+", help="the article files or folders the gold describes")
+    evaluation.add_argument("--gold", required=True, type=Path, help="folder of gold *.json files")
+    evaluation.add_argument("--examples", type=int, default=8, metavar="N", help="examples shown per stage")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR if getattr(args, "quiet", False) else logging.WARNING,
                         format="kg: %(message)s", stream=sys.stderr)
@@ -77,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "eval":
+        from .evaluate import evaluate
+
+        print(evaluate(args.inputs, args.gold).table(args.examples))
+        return EXIT_OK
     if args.command == "view":
         from .views import view_command
 

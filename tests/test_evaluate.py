@@ -24,3 +24,11 @@ def test_evaluate_table_lists_every_stage() -> None:
     table = evaluate([DATA / "articles" / "plain_utf8.txt"], DATA / "gold").table()
     for stage in ("clean", "extract", "type", "resolve", "entity missing", "rule did not fire"):
         assert stage in table
+
+
+def test_evaluate_command_prints_the_stage_table(capsys) -> None:
+    from kg.cli import main
+
+    assert main(["eval", str(DATA / "articles" / "plain_utf8.txt"), "--gold", str(DATA / "gold")]) == 0
+    out = capsys.readouterr().out
+    assert "gold entities 6" in out and "Hospital:不存在的医院" in out
