@@ -574,7 +574,8 @@ EVENT_LEFT_BREAKS = {"召开", "举行", "举办", "开展", "出席", "参加",
                      "参与", "到", "赴", "的", "了", "并", "及", "以及", "是", "为", "将",
                      "此次", "本次", "这次", "该", "期间", "随后", "会上", "当天", "近日", "日前", "上午",
                      "下午", "晚上", "成功", "隆重", "顺利", "正式", "积极", "共同", "受邀", "应邀", "一场",
-                     "一次", "作为", "通过", "以", "由", "对", "向", "给", "从", "前往", "走进", "来到"}
+                     "一次", "作为", "通过", "以", "由", "对", "向", "给", "从", "前往", "走进", "来到",
+                     "双方", "各方", "两院"}
 
 
 SIGNING = re.compile(rf"(签署|签订)了?([{CJK}]{{0,12}}?(?:协议书|协议|责任书|合同|备忘录|承诺书))")
@@ -630,8 +631,11 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
                 first = token.end
         while text[first:first + 1] in ("与", "和"):
             first += 1
+        quote_open = text.rfind("“", 0, first)
+        if text[first - 1:first] == "”" and quote_open >= 0 and first - quote_open <= 30:
+            first = quote_open  # “健康送基层”义诊活动: the quoted words name it
         end = _extend_object(text, tokens, end, match.group(), an)
-        name = text[first:end]
+        name = re.sub("[“”]", "", text[first:end])
         if match.group() in an.event_ambiguous and first == start and end == match.end():
             continue
         if match.group() in an.event_verbs and first < start and (
