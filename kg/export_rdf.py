@@ -18,9 +18,8 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -171,14 +170,9 @@ def trig(graph: Graph) -> bytes:
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_OX_PREFIXES)
 
 
-@lru_cache(maxsize=1)
-def _context_text() -> str:
-    return context_path().read_text(encoding="utf-8")
-
-
 def jsonld_context() -> dict:
-    """The ``@context`` object of ontology/context.jsonld (a fresh copy)."""
-    return json.loads(_context_text())["@context"]
+    """The ``@context`` object of ontology/context.jsonld."""
+    return json.loads(context_path().read_text(encoding="utf-8"))["@context"]
 
 
 def _sort_json(value):
@@ -225,7 +219,6 @@ def serialize(graph: Graph, fmt: str = "ttl") -> bytes:
 
 
 def write_rdf(graph: Graph, path: Path, fmt: str = "ttl") -> None:
-    """Serialise to a temporary file and rename it into place: never a half-written file."""
     atomic_write_bytes(path, serialize(graph, fmt))
 
 
@@ -274,19 +267,15 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
 
 # --- files ---------------------------------------------------------------------------------
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a temporary file beside `path` and rename it into place: never a half-written file.
+    The file gets the usual permissions (0666 less the umask), not mkstemp's owner-only 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for sharing
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

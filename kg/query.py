@@ -70,17 +70,17 @@ def load_store(path: str | Path, with_ontology: bool = False) -> ox.Store:
 
 def read_query(text_or_file: str) -> str:
     """The query itself, a path to a .rq file, or the name of a file in ontology/queries."""
-    candidate = Path(text_or_file)
-    if text_or_file.endswith(".rq") or "\n" not in text_or_file and len(text_or_file) < 256:
-        named = query_dir() / (text_or_file if text_or_file.endswith(".rq") else f"{text_or_file}.rq")
-        for path in (candidate, named):
-            try:
-                if path.is_file():
-                    return path.read_text(encoding="utf-8")
-            except OSError:
-                continue
-        if text_or_file.endswith(".rq"):
-            raise QueryError(f"{text_or_file}: no such query file")
+    if "\n" in text_or_file or len(text_or_file) > 255:
+        return text_or_file
+    name = text_or_file if text_or_file.endswith(".rq") else f"{text_or_file}.rq"
+    for path in (Path(text_or_file), query_dir() / name):
+        try:
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        except OSError:  # SPARQL text is rarely a valid file name
+            continue
+    if text_or_file.endswith(".rq"):
+        raise QueryError(f"{text_or_file}: no such query file")
     return text_or_file
 
 

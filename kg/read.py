@@ -83,9 +83,9 @@ SKIP_REASONS = ("empty file", "no text", "binary file", "too large", "too much t
 
 
 # Characters that would break a one-line message or hide what a file is called: control
-# characters, line and paragraph separators, bidirectional overrides, and the lone surrogates
-# Python uses for the undecodable bytes of a file name.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# characters, line and paragraph separators, bidirectional overrides, the lone surrogates Python
+# uses for the undecodable bytes of a file name, and U+FFFE/U+FFFF (no XML output can hold them).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_REASON = 300
 
