@@ -159,7 +159,7 @@ def fmt_run(name: str, run: Run, chars: int, floor: float) -> str:
 
 def stages(run: Run) -> str:
     keep = ("cache", "analyzer", "files (wall)", "clean+split", "extract", "resolve", "export rdf",
-            "export html")
+            "export html", "validate")
     return ", ".join(f"{k} {run.timings[k]:.1f}s" for k in keep if k in run.timings)
 
 
@@ -173,15 +173,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="time jieba on at most this many articles (a fixed sample; default 2000)")
     parser.add_argument("--workdir", type=Path, help="keep corpora and outputs here (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--kg-args", default="",
+                        help="extra arguments for every kg build, e.g. \"--no-validate\" (shown in the output)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     from kg.parallel import available_cores
 
     jobs = args.jobs or available_cores()
+    extra = args.kg_args.split()
     env = {**os.environ, "CI": "1", "PYTHONHASHSEED": "0"}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"kg benchmark: {available_cores()} cores, kg build --jobs {jobs}, Python "
+    print(f"kg benchmark: {available_cores()} cores, kg build --jobs {jobs} {' '.join(extra)}, Python "
           f"{sys.version.split()[0]}, work dir {work}", flush=True)
     last = None
     try:
@@ -204,21 +207,21 @@ def main(argv: list[str] | None = None) -> int:
             single = None
             if n <= args.single_max and jobs > 1:
                 single = kg_build([str(folder), "--out", str(work / f"out-{n}-1"), "--jobs", "1",
-                                   "--no-cache"], env)
+                                   "--no-cache", *extra], env)
                 print(fmt_run("kg build --jobs 1 --no-cache", single, chars, floor), flush=True)
             out = work / f"out-{n}"
             shutil.rmtree(out, ignore_errors=True)
-            full = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs)], env)
+            full = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs), *extra], env)
             speedup = f"  speed-up {single.seconds / full.seconds:.2f}× on {jobs} jobs" if single else ""
             print(fmt_run(f"kg build --jobs {jobs} (cold cache)", full, chars, floor) + speedup, flush=True)
             print(f"    stages: {stages(full)}; {full.seconds / n * 1000:.0f} ms/article", flush=True)
-            again = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs)], env)
+            again = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs), *extra], env)
             print(f"  {'rebuild, unchanged':<34}{again.seconds:8.1f} s  "
                   f"({again.cached:,} of {again.files:,} files from the cache)  peak {again.peak_mb:.0f} MB",
                   flush=True)
             print(f"    stages: {stages(again)}", flush=True)
             corpus.write_corpus(folder, ADDED, start=n, seed=args.seed + 1)
-            grown = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs)], env)
+            grown = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs), *extra], env)
             print(f"  {f'rebuild, {ADDED} articles added':<34}{grown.seconds:8.1f} s  "
                   f"({grown.files - grown.cached:,} files extracted, {grown.cached:,} from the cache)  "
                   f"peak {grown.peak_mb:.0f} MB", flush=True)

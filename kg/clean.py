@@ -110,7 +110,7 @@ def html_to_text(html: str) -> tuple[str, str | None, str | None]:
     title = publisher = None
     if tree is not None:
         found = tree.xpath("//h1//text()") or tree.xpath("//title//text()")
-        title = "".join(found).strip() or None
+        title = " ".join("".join(found).split()) or None  # one line, whatever the markup's layout
         meta = tree.xpath("//meta[@property='og:site_name']/@content | //*[@data-nickname]/@data-nickname")
         if meta:
             publisher = re.sub(r"(服务号|订阅号|公众号|官方微信)$", "", meta[0].strip()) or None

@@ -54,7 +54,13 @@ def _joined(pieces: list[str], max_size: int) -> st.SearchStrategy[str]:
 
 
 NEWS_TEXT = st.one_of(_joined(NEWS, 60), st.text(ANY_CHAR, max_size=200), st.text(CJK_CHAR, max_size=100))
-HOSTILE = _joined(SYNTAX + NEWS[:10], 12).filter(bool)
+
+def _rdflib_turtle_bug(text: str) -> bool:
+    """A line break, and a backslash then a quote at the end: see test_fuzz_turtle_..._quote."""
+    return "\n" in text and text.endswith('\\"')
+
+
+HOSTILE = _joined(SYNTAX + NEWS[:10], 12).filter(lambda s: s and not _rdflib_turtle_bug(s))
 
 
 def _xml_char(ch: str) -> bool:
@@ -118,6 +124,7 @@ def test_fuzz_normalise_output_fits_every_format(text: str) -> None:
     out = normalise(text)
     assert out == out.strip()
     assert all(_xml_char(ch) for ch in out), "a character no XML output can hold"
+    assert "\r" not in out  # line ends are \n: RDF/XML would turn a \r into \n
     assert not INVISIBLE.search(out)
 
 
@@ -212,11 +219,10 @@ def hostile_graphs(draw, text=HOSTILE) -> KnowledgeGraph:
 def _terms(triples) -> set[tuple]:
     """Triples as comparable tuples: IRIs as strings, literals as (text, language)."""
     def term(t):
-        value = getattr(t, "value", None) if isinstance(t, (ox.NamedNode, ox.Literal)) else None
         if isinstance(t, ox.Literal):
             return ("literal", t.value, t.language)
         if isinstance(t, ox.NamedNode):
-            return ("iri", value)
+            return ("iri", t.value)
         if isinstance(t, Literal):
             return ("literal", str(t), t.language)
         return ("iri", str(t))
@@ -250,21 +256,61 @@ def _roundtrip(kg: KnowledgeGraph, formats) -> None:
             f"{fmt} did not round-trip through pyoxigraph")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG in kg/export_rdf.py (turtle() serialises with rdflib; found by "
+    "test_fuzz_rdf_round_trips_hostile_names): a literal with a line break that ends in a "
+    "backslash and a quote, e.g. 'a\\n\\\\\"', is written as \"\"\"a\\n\\\\\"\"\"\" (the last quote "
+    "unescaped), which is not Turtle: pyoxigraph (Oxigraph, the store the README names) refuses "
+    "the whole graph.ttl ('Unexpected end of file'); rdflib reads it back. It was reachable from "
+    "input (a page whose <h1> held a line break and ended in \\\" became such an article title; "
+    "kg.clean now writes titles on one line, see test_fuzz_titles_are_one_line). Fix: write "
+    "Turtle with pyoxigraph, as ntriples() does, or escape line breaks in literals"))
+def test_fuzz_turtle_literal_with_line_break_ending_in_backslash_quote() -> None:
+    kg = KnowledgeGraph((Article("a.txt", "a.txt", 'a\n\\"', ""),), (), ())
+    _roundtrip(kg, ["ttl"])
+
+
+@settings(max_examples=100, deadline=2000)
+@given(st.lists(st.one_of(st.sampled_from(TAGS), NEWS_TEXT, st.sampled_from(SYNTAX)), max_size=8).map("".join))
+@example('\n  青州市人民医院\n举办义诊\\"')
+def test_fuzz_titles_are_one_line(h1: str) -> None:
+    """No literal a build writes holds a line break (sentences and names are split at them), so
+    the Turtle bug above cannot be reached from input."""
+    page = f"<html><body><h1>{h1}</h1><div><p>青州市人民医院举办义诊活动。</p></div></body></html>"
+    clean = clean_document(Document("p.html", page, "html", "utf-8"))
+    for article in split_articles(clean, "p.html"):
+        assert "\n" not in article.title and "\r" not in article.title
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_graphs())
 def test_fuzz_rdf_round_trips_hostile_names(kg: KnowledgeGraph) -> None:
     _roundtrip(kg, [f for f in ("ttl", "nt", "jsonld", "trig") if f in export_rdf.EXPORTERS])
 
 
-XML_HOSTILE = HOSTILE.map(lambda s: "".join(ch for ch in s if _xml_char(ch))).filter(bool)
+XML_HOSTILE = HOSTILE.map(lambda s: "".join(ch for ch in s if _xml_char(ch) and ch != "\r")).filter(bool)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_graphs(XML_HOSTILE))
 def test_fuzz_rdfxml_round_trips_hostile_names(kg: KnowledgeGraph) -> None:
-    """RDF/XML (XML 1.0) cannot hold most C0 controls, U+FFFE or U+FFFF at all; the cleaner and
-    `printable` never let them through (test_fuzz_normalise_output_fits_every_format,
-    test_fuzz_printable_is_one_printable_line), so only the rest is generated here."""
+    """RDF/XML (XML 1.0) cannot hold most C0 controls, U+FFFE or U+FFFF at all, and reads a raw
+    carriage return as a line feed; the cleaner and `printable` never let any of them through
+    (test_fuzz_normalise_output_fits_every_format, test_fuzz_printable_is_one_printable_line),
+    so only the rest is generated here."""
+    _roundtrip(kg, ["xml"])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG in kg/export_rdf.py (rdfxml, via pyoxigraph's RDF/XML writer; found by "
+    "test_fuzz_rdfxml_round_trips_hostile_names): a literal holding '\\r' is written as a raw "
+    "carriage return, which XML parsers read as '\\n' (rdflib) or drop (pyoxigraph), so "
+    "Literal('a\\rb') comes back as 'a\\nb' or 'ab'; it should be written as &#xD;. Harmless in "
+    "a build today (kg.clean turns every \\r into \\n, file names are escaped), but the "
+    "exporter itself is not faithful"))
+def test_fuzz_rdfxml_keeps_a_carriage_return() -> None:
+    kg = KnowledgeGraph((Article("a", "a.txt", "标题", ""),),
+                        (Entity(entity_id("Hospital", "医院\r甲"), "医院\r甲", "Hospital", (), ("a",)),), ())
     _roundtrip(kg, ["xml"])
 
 
@@ -284,7 +330,7 @@ def benign_page(tmp_path_factory) -> str:
     return _page(kg, tmp_path_factory.mktemp("benign") / "graph.html")
 
 
-@settings(max_examples=30, deadline=None,
+@settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(kg=hostile_graphs())
 def test_fuzz_html_embeds_hostile_names_as_inert_data(kg: KnowledgeGraph, benign_page: str,
@@ -297,5 +343,7 @@ def test_fuzz_html_embeds_hostile_names_as_inert_data(kg: KnowledgeGraph, benign
     assert sorted(n["name"] for n in data["meta"]["nodes"]) == sorted(e.name for e in kg.entities)
     sentences = {s for edge in data["meta"]["edges"] for s, _ in edge["evidence"]}
     assert sentences == {ev.sentence for r in kg.relations for ev in r.evidence}
-    for tag in ("<script", "</script", "<!--", "<img", "<iframe", "javascript:"):
-        assert page.lower().count(tag) == benign_page.lower().count(tag), tag
+    # outside the (inert, JSON-escaped) data, the page is the page of any graph: no tag added
+    markup, benign = DATA_BLOCK.sub("", page).lower(), DATA_BLOCK.sub("", benign_page).lower()
+    for tag in ("<script", "</script", "<!--", "<img", "<iframe", "<a ", "javascript:", "onerror"):
+        assert markup.count(tag) == benign.count(tag), tag
