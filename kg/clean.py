@@ -22,9 +22,9 @@ from .read import MAX_TEXT_CHARS, too_much_text
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A parenthesised run of Latin letters with tone marks right after a hanzi is a pinyin reading.
-PINYIN = re.compile(rf"(?<=[{CJK}])[(（]\s*[a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{{1,8}}[1-5]?\s*[)）]")
+PINYIN = re.compile(rf"(?<=[{CJK}])[(（]\s*[a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{{1,8}}[1-5]?\s*[)）]")
 # A hanzi lost to a '?' in a bad conversion, still followed by its reading: drop both.
-LOST_PINYIN = re.compile(r"[?？][a-zA-Züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,8}[1-5]?[)）]")
+LOST_PINYIN = re.compile(r"[?？][a-züāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]{1,8}[1-5]?[)）]")
 STRAY_QUESTION = re.compile(r"(?<=[。！？”])[?？]+")
 # Zero-width and format characters, bidirectional controls, variation selectors and tags: they
 # would make two spellings of one name differ invisibly.
@@ -128,8 +128,23 @@ def html_to_text(html: str) -> tuple[str, str | None, str | None]:
     return body, title, publisher
 
 
+# Each pass of the rules can free a match for an earlier rule (a space removed brings two marks
+# together); a few passes reach the fixed point on any real text.
+MAX_PASSES = 8
+
+
 def normalise(text: str) -> str:
-    """Script, punctuation and spacing clean-up; idempotent."""
+    """Script, punctuation and spacing clean-up; idempotent: applied to its own output it
+    changes nothing."""
+    for _ in range(MAX_PASSES):
+        cleaned = _normalise_once(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _normalise_once(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = INVISIBLE.sub("", text)
     text = CONTROL.sub("", text)

@@ -5,6 +5,7 @@ and author (`（宣传科 张三）`). A story's title is its run of short openi
 """
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -23,6 +24,7 @@ SOFT_BREAKS = "，、,：:；; \t"
 MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 YEAR = re.compile(r"(20\d{2}|19\d{2})年")
 MASTHEAD_ISSUE = re.compile(r"第\s*\d+\s*期")
+DATE_ONLY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(\s*星期.)?|\d{4}-\d{1,2}-\d{1,2}")
 
 
 def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
@@ -51,17 +53,20 @@ def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
 
 
 def _title(lines: list[str]) -> str | None:
-    heads = []
+    """The last block of short lines before the first paragraph, skipping a masthead block
+    (`某某医院院报 第12期` and its date line)."""
+    blocks: list[list[str]] = [[]]
     for line in lines:
         line = line.strip()
         if not line:
-            if heads:
-                break
+            if blocks[-1]:
+                blocks.append([])
             continue
         if len(line) > MAX_TITLE or re.search(r"[。！？]", line[:-1]):
             break
-        heads.append(line.rstrip("：:"))
-    return " ".join(heads[-2:]) if heads else None
+        blocks[-1].append(line.rstrip("：:"))
+    heads = [b for b in blocks if b and not any(MASTHEAD_ISSUE.search(x) or DATE_ONLY.fullmatch(x) for x in b)]
+    return " ".join(heads[-1][-2:]) if heads else None
 
 
 def _first_full_date(text: str) -> str | None:
@@ -123,6 +128,9 @@ def _append_one(sentences: list[Sentence], text: str, start: int, end: int) -> N
 
 def resolve_date(month: int, day: int, article_date: str | None) -> str | None:
     """ISO date of a day given as M月D日, the year taken from the article's date."""
-    if not article_date or not (1 <= month <= 12 and 1 <= day <= 31):
+    if not article_date:
         return None
-    return f"{article_date[:4]}-{month:02d}-{day:02d}"
+    try:  # 2月30日 is no day: better no date than an ill-typed one
+        return datetime.date(int(article_date[:4]), month, day).isoformat()
+    except ValueError:
+        return None

@@ -39,9 +39,6 @@ def test_split_articles_newsletter_titles(newsletter) -> None:
     assert newsletter[1].title == "我院与弶港镇卫生院签订对口帮扶协议"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the first story's title is the newsletter masthead ('东台市人民医院院报 第12期 "
-    "2024年11月5日'): _title stops at the first blank line, before the real headline"))
 def test_split_articles_newsletter_first_title_is_headline(newsletter) -> None:
     assert newsletter[0].title == "泌尿外科微创取石 七旬老人告别肾绞痛"
 
@@ -142,9 +139,6 @@ def test_split_resolve_date(month: int, day: int, article_date: str | None,
     assert resolve_date(month, day, article_date) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: resolve_date only checks day <= 31, so 2月30日 gives '2024-02-30', which becomes an "
-    "ill-typed xsd:date literal in the RDF"))
 @pytest.mark.parametrize(("month", "day"), [(2, 30), (4, 31), (2, 29)])
 def test_split_resolve_date_rejects_impossible_days(month: int, day: int) -> None:
     assert resolve_date(month, day, "2023-06-01") is None
