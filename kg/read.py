@@ -29,7 +29,12 @@ from .model import Document
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+# Text files that are never news articles; a folder walk passes over them (named on the command
+# line, they are still read). Binary files are not listed: they are reported, so nothing is lost
+# silently.
+DATA_SUFFIXES = {".json", ".jsonl", ".jsonld", ".csv", ".tsv", ".ttl", ".nt", ".nq", ".trig", ".rq",
+                 ".py", ".js", ".css", ".yml", ".yaml", ".toml", ".ini", ".cfg", ".ipynb", ".graphml",
+                 ".log", ".sh"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 # Bigger files are refused unread (from their size alone, so they cost no memory): one article is
 # a few kB and a web page with inline images a few MB; 20 MB is a dump, not news.
@@ -147,8 +152,8 @@ def _walk(root: Path, files: list[Path], failures: list[Failure], seen: set[str]
             continue
         folders = []
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
+            if entry.name.startswith(".") or os.path.splitext(entry.name)[1].lower() in DATA_SUFFIXES:
+                continue  # hidden files, and data or code beside the articles (gold.json, notes.csv)
             path = folder / entry.name
             try:
                 is_dir = entry.is_dir()  # follows links; False for a loop or a dangling link

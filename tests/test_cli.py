@@ -139,9 +139,6 @@ def test_cli_readme_documents_build(capsys) -> None:
     assert "kg build" in text
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "README.md (being written) shows only `kg build`; `kg query` and `kg serve` were added "
-    "to the CLI during this session"))
 def test_cli_readme_documents_every_subcommand(capsys) -> None:
     text = _readme()
     missing = [c for c in _subcommands(capsys) if f"kg {c}" not in text]

@@ -251,9 +251,6 @@ def test_read_all_yields_documents_and_failures(tmp_path: Path) -> None:
     assert [d.text for d in docs] == [SIMPLIFIED]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG?: find_inputs takes every file, whatever its suffix (TEXT_SUFFIXES is defined but "
-    "unused), so `kg build tests/data` reads expectations.json as a news article"))
 def test_read_find_inputs_skips_non_article_suffixes(tmp_path: Path) -> None:
     _touch(tmp_path / "news.txt")
     _touch(tmp_path / "expectations.json", '[{"file": "news.txt"}]')
