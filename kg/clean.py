@@ -99,6 +99,7 @@ def clean_document(doc: Document) -> CleanText:
 
 def html_to_text(html: str) -> tuple[str, str | None, str | None]:
     """Main content of a page as text, its title, and the site or account that published it."""
+    html = CONTROL.sub("", html)  # lxml refuses control characters anywhere in a document
     lead = html[: html.find("<")].strip() if "<" in html else ""  # a title line pasted before the markup
     prefix = ""
     if len(lead) > MAX_LEAD_TITLE or "\n" in lead:  # text, not a title: keep it as text

@@ -170,7 +170,9 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
         if m.label in INSTITUTION_LABELS:
             place = _leading_place(m.key, analyzer)
             if place:
-                target = Mention(article.id, m.start, m.start + len(place[0]), "Place", place[0], place[1])
+                # a mention is a span of the text; the publisher's place is named nowhere in it
+                width = len(place[0]) if article.text.startswith(place[0], m.start) else 0
+                target = Mention(article.id, m.start, m.start + width, "Place", place[0] if width else "", place[1])
                 extra.append(target)
                 found.append(MentionRelation(m, "locatedIn", target, _evidence_at(article, m)))
     return mentions + tuple(extra), tuple(found)
@@ -434,7 +436,7 @@ def _line_unit(text: str, m: Mention, mentions) -> Mention | None:
 def _publisher_org(article: Article, m: Mention) -> Mention | None:
     if article.publisher:
         label = _label_of(article.publisher) or "Organization"
-        return Mention(article.id, m.start, m.start, label, article.publisher, article.publisher)
+        return Mention(article.id, m.start, m.start, label, "", article.publisher)
     return None
 
 
@@ -506,7 +508,7 @@ def _prefix_institution(m: Mention, mentions) -> Mention | None:
 def _publisher_hospital(article: Article, m: Mention) -> Mention | None:
     """In a hospital's own news, a department named alone is one of the publisher's."""
     if article.publisher and _label_of(article.publisher) == "Hospital":
-        return Mention(article.id, m.start, m.start, "Hospital", article.publisher, article.publisher)
+        return Mention(article.id, m.start, m.start, "Hospital", "", article.publisher)
     return None
 
 

@@ -182,12 +182,6 @@ def test_fuzz_extractor_never_raises_or_runs_away(analyzer, text: str, fmt: str)
     assert time.perf_counter() - started < 10
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG in kg/relations.py (found by test_fuzz_extractor): mentions made for the publisher are "
-    "not spans of the article text, as Mention's contract says. extract() of an Article with "
-    "text='' and publisher='沭阳县人民医院' returns Hospital '沭阳县人民医院' at (0, 0) and Place "
-    "'沭阳县' at (0, 3), past the end of the text; with text='我院召开大会。' the Place is at "
-    "(0, 3), where the text says '我院召'"))
 @pytest.mark.parametrize("text", ["", "我院召开大会。"])
 def test_fuzz_extractor_mentions_are_spans_of_the_text(analyzer, text: str) -> None:
     article = Article(id="f.txt", source="f.txt", title="t", text=text, publisher="沭阳县人民医院",
