@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 
 from . import lexicon
 from .entities import TEAM_POINTERS, Analyzer
@@ -22,6 +23,7 @@ PERSON_LABELS = {"Doctor", "Patient", "Official", "Person"}
 TITLE_GAP = re.compile(r"[、\s]*")
 
 
+@lru_cache(maxsize=None)
 def _triggers(kind: str) -> tuple[str, ...]:
     """Literal trigger words of one relation kind; gapped patterns (在…帮扶下) and symmetric words
     (签约, 合作) are handled by the rules themselves."""
