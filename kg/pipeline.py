@@ -192,6 +192,11 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     return kg
 
 
+# pyshacl checks about 1,500 triples a second here: a build of a few hundred articles is checked
+# in seconds, a research corpus is left to `python -m kg.validate` rather than block the build.
+MAX_VALIDATED_TRIPLES = 60_000
+
+
 def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
            validate: bool = True):
     """Write graph.<fmt> for each format (export_rdf.FORMATS) and graph.html; then check the RDF
@@ -212,6 +217,11 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     report.outputs.extend(export_html.write_pages(network, out))  # graph.html, aid.html
     report.timings["export html"] += time.perf_counter() - started
     if not validate:
+        return None
+    if len(rdf) > MAX_VALIDATED_TRIPLES:
+        log.warning("SHACL: not checked, %d triples is more than %d (pyshacl would take minutes); "
+                    "check it with: python -m kg.validate %s", len(rdf), MAX_VALIDATED_TRIPLES,
+                    out / "graph.ttl")
         return None
     from .validate import validate as shacl_validate  # pyshacl is slow to import; only when used
 
