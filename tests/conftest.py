@@ -1,8 +1,7 @@
 """Shared fixtures: one analyzer and one build of tests/data for the whole session.
 
-The analyzer loads LAC (about 1.5 s) and ``default_analyzer`` is an ``lru_cache`` keyed on the
-call's arguments, so ``default_analyzer()`` and ``default_analyzer(use_lac=True)`` are two cache
-entries.  The CLI calls it as ``default_analyzer(use_lac=...)``; the fixture does the same so the
+The analyzer loads LAC (about 1.5 s) and is built once per process; the CLI calls it as
+``default_analyzer(use_lac=...)`` and the fixture does the same, so the
 CLI tests reuse the instance built here.
 """
 from __future__ import annotations
@@ -74,3 +73,16 @@ def data_build(analyzer):
     finally:
         logging.getLogger("kg").setLevel(logging.NOTSET)
     return kg, report
+
+
+@pytest.fixture(scope="session")
+def examples_build(tmp_path_factory, analyzer) -> Path:
+    """examples/articles built once per session in every format (the linked-data tests share it)."""
+    from kg.export_rdf import FORMATS
+    from kg.pipeline import BuildReport, build_graph, export
+
+    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
+    kg = build_graph([Path(__file__).resolve().parent.parent / "examples" / "articles"],
+                     analyzer, BuildReport())
+    export(kg, out, BuildReport(), FORMATS, validate=False)
+    return out

@@ -1,6 +1,5 @@
 """Tests of the exchange formats kg writes besides Turtle: N-Triples, JSON-LD (compacted with
 ontology/context.jsonld), RDF/XML, TriG and GraphML; and of the PROV-O provenance in the graph."""
-from __future__ import annotations
 
 import io
 import json
@@ -18,12 +17,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
-from kg.entities import default_analyzer
 from kg.export_rdf import (EXPORTERS, FORMATS, GRAPH_IRI, article_iri, context_path, graphml,
                            jsonld_context, serialize, to_rdf)
 from kg.graph import to_networkx
 from kg.model import Article, Entity, Evidence, KnowledgeGraph, Relation
-from kg.pipeline import BuildReport, build_graph, export
 from kg.vocab import DATA, HKG
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
@@ -35,14 +32,8 @@ GRAPHML_NS = "{http://graphml.graphdrawing.org/xmlns}"
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 @pytest.fixture(scope="module")

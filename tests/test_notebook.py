@@ -1,6 +1,5 @@
 """notebooks/explore.ipynb runs top to bottom (nbclient) against a fresh build of examples/articles,
 every query it runs returns rows, and it draws its chart."""
-from __future__ import annotations
 
 import re
 from pathlib import Path
@@ -9,9 +8,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kg.entities import default_analyzer
-from kg.export_rdf import FORMATS
-from kg.pipeline import BuildReport, build_graph, export
 from kg.query import query_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,14 +16,8 @@ NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 def _text(notebook) -> str:

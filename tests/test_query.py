@@ -1,6 +1,5 @@
 """Tests of `kg query` (kg.query, pyoxigraph) and of the SPARQL in ontology/queries and the README,
 run on a build of examples/articles."""
-from __future__ import annotations
 
 import csv
 import io
@@ -13,9 +12,7 @@ import pyoxigraph
 import pytest
 
 from kg import cli
-from kg.entities import default_analyzer
-from kg.export_rdf import EXPORTERS, FORMATS
-from kg.pipeline import BuildReport, build_graph, export
+from kg.export_rdf import EXPORTERS
 from kg.query import QueryError, load_store, query_dir, query_graph, read_query, run, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,14 +29,8 @@ TOPICS = {  # the researchers' questions, as the issue lists them → the variab
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Tests of `kg serve`: a SPARQL 1.1 endpoint (rdflib-endpoint + uvicorn) in a subprocess on a free
 localhost port, queried over HTTP with SPARQLWrapper, then shut down."""
-from __future__ import annotations
 
 import os
 import selectors
@@ -18,9 +17,6 @@ from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg import cli
-from kg.entities import default_analyzer
-from kg.export_rdf import FORMATS
-from kg.pipeline import BuildReport, build_graph, export
 from kg.query import load_store, read_query, run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,14 +26,8 @@ TIMEOUT = 30  # seconds for one HTTP request
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 @pytest.fixture(scope="module")

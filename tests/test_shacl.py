@@ -1,6 +1,5 @@
 """Tests of ontology/shapes.ttl and kg.validate: the examples build conforms, each kind of
 mistake is reported, and `kg build` prints the result (or skips it with --no-validate)."""
-from __future__ import annotations
 
 import time
 from collections.abc import Callable
@@ -11,10 +10,9 @@ from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, XSD
 
 from kg import cli
-from kg.entities import default_analyzer
-from kg.export_rdf import FORMATS, article_iri, to_rdf
+from kg.export_rdf import article_iri, to_rdf
 from kg.model import Article, Entity, Evidence, KnowledgeGraph, Relation
-from kg.pipeline import BuildReport, build_graph, export
+from kg.pipeline import build_graph
 from kg.validate import main as validate_main
 from kg.validate import shapes_path, validate
 from kg.vocab import DATA, HKG, SCHEMA, ontology_path
@@ -23,14 +21,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Real clients read what kg writes: the Turtle is parsed by rdflib, loaded into pyoxigraph, and
 parsed by a third, independent parser (Raptor's `rapper`, Debian package raptor2-utils, installed
 by `make test`), with no error or warning and the same triples."""
-from __future__ import annotations
 
 import re
 import shutil
@@ -13,9 +12,6 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.entities import default_analyzer
-from kg.export_rdf import FORMATS
-from kg.pipeline import BuildReport, build_graph, export
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
 RAPPER = shutil.which("rapper")
@@ -23,14 +19,8 @@ RAPPER_SYNTAX = {"ttl": "turtle", "nt": "ntriples", "xml": "rdfxml", "trig": "tr
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """examples/articles built once per session in every format (shared by the linked-data tests)."""
-    out = tmp_path_factory.getbasetemp() / "examples-all-formats"
-    if not (out / ".complete").is_file():
-        kg = build_graph([EXAMPLES], default_analyzer(use_lac=True), BuildReport())
-        export(kg, out, BuildReport(), FORMATS, validate=False)
-        (out / ".complete").touch()
-    return out
+def build(examples_build: Path) -> Path:
+    return examples_build
 
 
 @pytest.fixture(scope="module")
