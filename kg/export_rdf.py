@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from . import lexicon
 from .model import ORG_TYPES, KnowledgeGraph
 from .vocab import DATA, HKG, SCHEMA, ontology_path
 
@@ -99,6 +100,10 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((node, SKOS.altLabel, Literal(alias, lang="zh")))
         if e.date and len(e.date) == 10:
             g.add((node, SCHEMA.startDate, Literal(e.date, datatype=XSD.date)))
+        if e.type == "Place":
+            place = lexicon.places().get(e.name)
+            if place is not None and place.province:
+                g.add((node, HKG.province, Literal(place.province, lang="zh")))
         for article in e.articles:
             g.add((node, HKG.mentionedIn, article_iri(article)))
     for r in kg.relations:

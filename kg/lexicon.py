@@ -55,6 +55,7 @@ class Place:
     name: str  # full official name, e.g. 玛曲县
     short: str  # name without its area suffix, e.g. 玛曲 (empty when too short to be safe)
     level: str  # province, city, county, country
+    province: str = ""  # the province it lies in, e.g. 甘肃省 (empty for countries)
 
 
 @lru_cache(maxsize=1)
@@ -62,27 +63,30 @@ def places() -> dict[str, Place]:
     """Every surface form (full or short name) → the place it names."""
     found: dict[str, Place] = {}
     data = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8-sig")
-    for row in csv.DictReader(io.StringIO(data)):
+    rows = list(csv.DictReader(io.StringIO(data)))
+    provinces = {row["adcode"][:2]: row["name"].strip() for row in rows if row["adcode"][2:6] == "0000"}
+    for row in rows:
         name = row["name"].strip()
         code = row["adcode"]
         level = "province" if code[2:6] == "0000" else "city" if code[4:6] == "00" else "county"
         if name and name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-            _add_place(found, name, level)
+            province = provinces.get(code[:2], "")
+            _add_place(found, name, level, province)
             if name.endswith("县") and level == "county":
                 # Many counties have since become districts (县改区); the gazetteer predates some.
-                _add_place(found, name[:-1] + "区", level)
+                _add_place(found, name[:-1] + "区", level, province)
     for name in countries():
         found.setdefault(name, Place(name, "", "country"))
     return found
 
 
-def _add_place(found: dict[str, Place], name: str, level: str) -> None:
+def _add_place(found: dict[str, Place], name: str, level: str, province: str = "") -> None:
     short = ""
     for suffix in AREA_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             short = name[: -len(suffix)]
             break
-    place = Place(name, short, level)
+    place = Place(name, short, level, province)
     # A full name is never displaced; a short form keeps the higher level (甘肃 the province).
     found[name] = place
     if short and (short not in found or found[short].level != "province" and level == "province"):

@@ -65,6 +65,7 @@ class HKG(DefinedNamespace):
     evidenceArticle: URIRef  # Assertion -> Article (⊑ prov:wasDerivedFrom)
     evidenceText: URIRef  # Assertion -> rdf:langString, the sentence stating the fact
     sourceFile: URIRef  # Article -> xsd:string, path of the input file
+    province: URIRef  # Place -> rdf:langString, the province from the gazetteer
 
 
 ENTITY_CLASSES: tuple[str, ...] = (

@@ -187,3 +187,11 @@ def test_export_rdf_hostile_names_roundtrip(name: str) -> None:
         rows = list(store.query(
             f"SELECT ?l WHERE {{ <{node}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"))
         assert [r["l"].value for r in rows] == [name], fmt
+
+
+@pytest.mark.parametrize("place, province", [("玛曲县", "甘肃省"), ("渭南市", "陕西省"), ("厄立特里亚", None)])
+def test_export_rdf_places_carry_their_province(place: str, province: str | None) -> None:
+    kg = KnowledgeGraph(articles=(), entities=(Entity(id="place/x", name=place, type="Place"),),
+                        relations=())
+    found = list(to_rdf(kg).objects(DATA["place/x"], HKG.province))
+    assert found == ([Literal(province, lang="zh")] if province else [])
