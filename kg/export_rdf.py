@@ -156,7 +156,9 @@ def _ox_triples(graph: Graph) -> list[ox.Triple]:
 
 
 def turtle(graph: Graph) -> bytes:
-    return _canonical(graph).serialize(format="turtle", encoding="utf-8")
+    """Sorted, with prefixes, written by pyoxigraph: rdflib's Turtle writer emits an invalid long
+    string for a literal that holds a line break and ends in a backslash and a quote."""
+    return ox.serialize(_ox_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=_OX_PREFIXES)
 
 
 def ntriples(graph: Graph) -> bytes:

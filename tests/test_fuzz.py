@@ -250,15 +250,6 @@ def _roundtrip(kg: KnowledgeGraph, formats) -> None:
             f"{fmt} did not round-trip through pyoxigraph")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG in kg/export_rdf.py (turtle() serialises with rdflib; found by "
-    "test_fuzz_rdf_round_trips_hostile_names): a literal with a line break that ends in a "
-    "backslash and a quote, e.g. 'a\\n\\\\\"', is written as \"\"\"a\\n\\\\\"\"\"\" (the last quote "
-    "unescaped), which is not Turtle: pyoxigraph (Oxigraph, the store the README names) refuses "
-    "the whole graph.ttl ('Unexpected end of file'); rdflib reads it back. It was reachable from "
-    "input (a page whose <h1> held a line break and ended in \\\" became such an article title; "
-    "kg.clean now writes titles on one line, see test_fuzz_titles_are_one_line). Fix: write "
-    "Turtle with pyoxigraph, as ntriples() does, or escape line breaks in literals"))
 def test_fuzz_turtle_literal_with_line_break_ending_in_backslash_quote() -> None:
     kg = KnowledgeGraph((Article("a.txt", "a.txt", 'a\n\\"', ""),), (), ())
     _roundtrip(kg, ["ttl"])
