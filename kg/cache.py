@@ -93,7 +93,9 @@ class ExtractionCache:
         self.writes = 0
 
     def key(self, source: str, digest: str) -> str:
-        return hashlib.sha256(f"{self.settings}\0{source}\0{digest}".encode()).hexdigest()
+        # surrogatepass: a file name that is not valid UTF-8 (held as lone surrogates) still has a key
+        text = f"{self.settings}\0{source}\0{digest}"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.pkl"

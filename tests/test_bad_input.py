@@ -514,12 +514,6 @@ def test_bad_input_exit_code_says_what_happened(corpus, tmp_path, capsys, caplog
     assert (out / "graph.ttl").exists() == (code != 3)
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason=(
-    "BUG in kg/cache.py (ExtractionCache.key encodes the path as UTF-8): with the extraction cache "
-    "on (the default, OUT/.cache), a file whose name is not valid UTF-8 (b'\\xff\\xfe.txt', "
-    "which Python holds as lone surrogates) crashes the whole build with UnicodeEncodeError, "
-    "traceback, exit 1, nothing written. Reproduce: put such a file in a folder and run "
-    "`kg build FOLDER --out o`; with --no-cache it builds. Fix: key on os.fsencode(source)"))
 def test_bad_input_file_name_not_utf8_with_the_cache(tmp_path, capsys, caplog, analyzer) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
