@@ -78,11 +78,15 @@ class Analyzer:
     compound_surnames: frozenset[str]
     titles: dict[str, str]
     ambiguous_titles: frozenset[str]
+    byline_roles: frozenset[str]  # 编辑, 初审, 文: the roles of a story's credit lines
+    hospital_titles: frozenset[str]  # 院长, 总会计师: titles only a hospital gives
     title_re: re.Pattern
     org_suffix_re: re.Pattern
     org_suffix_type: dict[str, str]
     departments: dict[str, str]
+    department_modifiers: frozenset[str]
     department_re: re.Pattern
+    ward_re: re.Pattern  # 普外一科, 心内二病区: a stem, an ordinal, a unit
     unit_suffixes: frozenset[str]
     unit_words: frozenset[str]
     event_re: re.Pattern
@@ -108,11 +112,16 @@ def default_analyzer(use_lac: bool = True) -> Analyzer:
 def _analyzer(use_lac: bool) -> Analyzer:
     surnames = lexicon.load("surnames.tsv")
     title_entries = lexicon.load("titles.tsv")
-    titles = {e.term: e.type for e in title_entries}
+    titles = {e.term: e.type for e in title_entries if "byline only" not in e.note}
     suffix_entries = lexicon.load("org_suffixes.tsv")
     org_suffixes = {e.term: e.type for e in suffix_entries if e.type != "Department" and (
         not e.note.startswith("ambiguous") or e.term in AGENCY_AMBIGUOUS_OK)}
-    departments = {e.term: e.type for e in lexicon.load("departments.tsv")}
+    department_entries = lexicon.load("departments.tsv")
+    departments = {e.term: e.type for e in department_entries if e.type != "modifier"}
+    # 心内 of 心内科, 普外 of 普外科: stems that take an ordinal (普外一科, 心内一区) or modify a unit
+    stems = {t[:-1] for t, kind in departments.items() if kind == "clinical" and t.endswith("科")}
+    department_modifiers = frozenset({t for t in stems if len(t) >= 2}
+                                     | {e.term for e in department_entries if e.type == "modifier"})
     # Unit suffixes (科, 手术室, 工会) name a department only after a modifier: 介入手术室, 院工会.
     unit_words = frozenset(e.term for e in suffix_entries if e.type == "Department")
     unit_suffixes = frozenset(t for t in unit_words if t not in GENERIC_UNITS and not next(
@@ -149,11 +158,16 @@ def _analyzer(use_lac: bool) -> Analyzer:
         compound_surnames=frozenset(e.term for e in surnames if e.type == "compound"),
         titles=titles,
         ambiguous_titles=frozenset(e.term for e in title_entries if "ambiguous" in e.note),
+        byline_roles=frozenset(e.term for e in title_entries if "byline" in e.note),
+        hospital_titles=frozenset(e.term for e in title_entries if "held in a hospital" in e.note),
         title_re=_alternation(titles),
         org_suffix_re=_alternation(org_suffixes),
         org_suffix_type=org_suffixes,
         departments=departments,
+        department_modifiers=department_modifiers,
         department_re=_alternation(list(departments) + list(unit_suffixes)),
+        ward_re=re.compile(f"(?:{_alternation(department_modifiers).pattern})[一二三四五六七八九十](?:病区|科|区)"
+                           f"|(?:{_alternation(departments).pattern})[一二三四五六七八九十]病区"),
         unit_suffixes=unit_suffixes,
         unit_words=unit_words,
         event_re=_alternation(e.term for e in events),
@@ -422,7 +436,9 @@ def _extend_left(text: str, tokens: list[Token], position: int, an: Analyzer,
             used += 1
             continue
         # 介入|手术室, 感染|疾病|科: a bare unit word takes a verb-like modifier; a full department does not
-        verb_modifier = unit and bare_unit and token.tag in ("v", "vn", "a") and len(token.word) == 2
+        verb_modifier = (unit and bare_unit and token.tag in ("v", "vn", "a") and len(token.word) == 2
+                         or unit and token.word in an.department_modifiers
+                         or unit and re.fullmatch("第?[一二三四五六七八九十]", token.word) is not None)
         if not _name_like(token.word, token.tag, an) and not _unknown_char(tokens, token) and not verb_modifier:
             break
         if unit and (token.tag not in ("n", "nz", "j", "ng", "b", "f") and not verb_modifier
@@ -469,6 +485,8 @@ def _departments(text: str, tokens: list[Token], ends: set[int], an: Analyzer):
     """Lexicon departments (心内科), possibly with a modifier (儿童口腔科), modifier + unit
     suffix (介入手术室, 普外一科, 院工会), and a bracketed subspecialty (消化（肝病）科)."""
     for match in SUBSPECIALTY.finditer(text):
+        yield match.start(), match.end(), "Department", match.group()
+    for match in an.ward_re.finditer(text):
         yield match.start(), match.end(), "Department", match.group()
     for match in an.department_re.finditer(text):
         head, end = match.span()
@@ -760,7 +778,8 @@ SITE_LINE = re.compile(rf"^{SITE}\s*(?:[>＞]|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,
 
 def find_publisher(text: str, an: Analyzer) -> str | None:
     """The organisation a file names as its publisher: in a newsletter's masthead line
-    (`某某医院办公室 2025年第10期`), or a first line that is nothing but an institution's name."""
+    (`某某医院办公室 2025年第10期`), or a first or closing line that is nothing but an
+    institution's name (`---某某医院---` signing off a WeChat post)."""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     for line in lines[:15]:
         site = SITE_LINE.match(line)
@@ -771,13 +790,24 @@ def find_publisher(text: str, an: Analyzer) -> str | None:
             name = _first_institution(line, an)
             if name:
                 return name
-    if lines:
-        tokens = tokenize(an, lines[0])
-        whole = [(s, e) for s, e, _ in _institutions(lines[0], tokens, {t.start for t in tokens},
-                                                     {t.end for t in tokens}, an)]
-        if (0, len(lines[0])) in whole:
-            return lines[0]
+    # a first line, or a sign-off line near the end (---某某医院---), that is nothing but a name
+    for line in lines[:1] + lines[-12:][::-1]:
+        name = _whole_institution(line.strip(SIGN_OFF_DECORATION), an)
+        if name:
+            return name
     return None
+
+
+SIGN_OFF_DECORATION = "-—–=~*·•　 "
+
+
+def _whole_institution(line: str, an: Analyzer) -> str | None:
+    if not 4 <= len(line) <= 40:
+        return None
+    tokens = tokenize(an, line)
+    whole = [(s, e) for s, e, _ in _institutions(line, tokens, {t.start for t in tokens},
+                                                 {t.end for t in tokens}, an)]
+    return line if (0, len(line)) in whole else None
 
 
 def _first_institution(line: str, an: Analyzer) -> str | None:

@@ -409,20 +409,31 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
     return None
 
 
-STAFF_ROLES = re.compile(r"(记者|编辑|责任编辑|作者|通讯员|摄影|撰稿|审核|总策划)\s*[:：|｜]?\s*$")
 MEMBERSHIP = re.compile(r"队员|成员|队长|副队长|领队|带队")
+CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
+
+
+@lru_cache(maxsize=4)
+def _credit_patterns(roles: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
+    """(a role right before a name, a credit line's opening role) for one set of roles."""
+    def alternation(terms):
+        return "|".join(sorted(map(re.escape, terms), key=len, reverse=True))
+    # 记者姜辉 needs no separator; a one-character role does (文|张三, not 文张三)
+    before = re.compile(rf"(?:(?:{alternation(roles)}){CREDIT_SEPARATOR}|(?:{alternation(r for r in roles if len(r) > 1)})\s*)$")
+    line = re.compile(rf"\s*(?:{alternation(roles)}){CREDIT_SEPARATOR}[^，。；]*$")
+    return before, line
 
 
 def _is_byline(text: str, m: Mention, an: Analyzer) -> bool:
-    """记者姜辉, 作者：董自斌, （陈英翔 记者姜辉）: the people who wrote or edited the story."""
-    before = text[max(0, m.start - 12):m.start]
-    line_start = text.rfind("\n", 0, m.start) + 1
-    line = text[line_start:text.find("\n", m.end) if "\n" in text[m.end:] else len(text)]
-    if STAFF_ROLES.search(before):
+    """记者姜辉, 作者：董自斌, 初审|张三、李四: the people who wrote, edited or checked the story."""
+    role_before, credit_line = _credit_patterns(an.byline_roles)
+    if role_before.search(text, max(0, m.start - 12), m.start):
         return True
-    # names after a role on the same line: 编辑：李四 王五
-    role = re.search(r"(记者|编辑|作者|通讯员|摄影)\s*[:：|｜]?", text[line_start:m.start])
-    return bool(role) and len(line) < 80
+    # a credit line: a role and a separator open the line, names follow (编辑：李四 王五, 文|李四)
+    line_start = text.rfind("\n", 0, m.start) + 1
+    line_end = text.find("\n", m.end)
+    line_length = (len(text) if line_end < 0 else line_end) - line_start
+    return line_length < 80 and bool(credit_line.match(text, line_start, m.start))
 
 
 def _line_unit(text: str, m: Mention, mentions) -> Mention | None:
@@ -480,11 +491,11 @@ def _titled_after_comma(text: str, m: Mention, an: Analyzer) -> bool:
 
 
 def _hospital_title(text: str, m: Mention, an: Analyzer) -> bool:
-    """院长刘宽, 刘宽院长: a title that only a hospital gives."""
+    """院长刘宽, 刘宽院长, 总会计师王斌: a title that only a hospital gives."""
     start = _title_run_start(text, m.start, an)
     after = an.title_re.match(text, m.end)
-    titles = text[start:m.start] + (after.group() if after else "")
-    return "院长" in titles
+    titles = [match.group() for match in an.title_re.finditer(text, start, m.start)]
+    return any(t in an.hospital_titles for t in titles + ([after.group()] if after else []))
 
 
 def _generic_hospital_before(text: str, m: Mention, an: Analyzer) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.entities import POINTERS, extract_mentions
+from kg.entities import find_publisher, POINTERS, extract_mentions
 from kg.model import ENTITY_TYPES, PERSON_TYPES, Mention
 from kg.relations import extract_relations
 
@@ -111,10 +111,30 @@ def test_entities_listed_names(typed_of) -> None:
     ("患者在心内科接受治疗。", "Department", "心内科"),
     ("青州市人民医院心血管内科开展新技术。", "Department", "心血管内科"),
     ("专家前往青州市开展义诊。", "Place", "青州市"),
+    # a department stem with an ordinal, a medical modifier before a unit
+    ("泌尿外二科主任孙立平查看病人。", "Department", "泌尿外二科"),
+    ("心内二区护士长赵敏介绍情况。", "Department", "心内二区"),
+    ("神经内科一病区收治患者。", "Department", "神经内科一病区"),
+    ("介入手术室护士周红准备器械。", "Department", "介入手术室"),
+    ("外周介入科开展新技术。", "Department", "外周介入科"),
 ])
 def test_entities_organisations_and_places(mentions_of, text: str, label: str, name: str) -> None:
     mentions = mentions_of(text)
     assert _find(mentions, label, name), _describe(mentions)
+
+
+def test_entities_a_verb_before_a_unit_is_not_its_modifier(mentions_of) -> None:
+    departments = {m.key for m in mentions_of("患者被送往手术室抢救。") if m.label == "Department"}
+    assert "送往手术室" not in departments
+
+
+@pytest.mark.parametrize("text, publisher", [
+    ("青州市人民医院\n青州市人民医院举行义诊。", "青州市人民医院"),
+    ("专家走进社区开展义诊。\n义诊持续一上午。\n---青州市人民医院---\n文|孙立平", "青州市人民医院"),
+    ("专家走进社区开展义诊。\n义诊持续一上午。", None),
+])
+def test_entities_publisher_from_first_or_sign_off_line(analyzer, text: str, publisher) -> None:
+    assert find_publisher(text, analyzer) == publisher
 
 
 @pytest.mark.parametrize("text", [

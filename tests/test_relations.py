@@ -86,6 +86,22 @@ def test_relations_person_works_at_unit_before_title(relations_of, text: str, ex
     _check(relations_of, text, expected)
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("义诊持续一上午。\n文|孙立平\n初审|赵敏、周红", ("周红", "worksAt", "青州市人民医院")),
+    ("义诊持续一上午。\n编辑：孙立平", ("孙立平", "worksAt", "青州市人民医院")),
+    ("会上，总会计师孙立平作工作报告。", ("孙立平", "worksAt", "青州市人民医院")),
+    ("会上，党委书记赵敏讲话。", ("赵敏", "worksAt", "青州市人民医院")),
+])
+def test_relations_credits_and_hospital_titles_work_at_publisher(relations_of, text: str, expected) -> None:
+    _check(relations_of, text, expected, publisher="青州市人民医院")
+
+
+def test_relations_credit_role_needs_its_line(relations_of) -> None:
+    # 文 is a credit role only where it opens a line: in running text it is an ordinary word
+    _, relations = relations_of("他在文中提到孙立平院士。", publisher="青州市人民医院")
+    assert ("孙立平", "worksAt", "青州市人民医院") not in _triples(relations)
+
+
 def test_relations_department_of_publisher(relations_of) -> None:
     _check(relations_of, "骨科专家为患者实施了手术。", ("骨科", "partOf", "青州市人民医院"),
            publisher="青州市人民医院")
