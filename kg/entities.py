@@ -46,6 +46,7 @@ NAME_BREAKS = {"我", "我们", "该", "本", "两", "各", "全", "此", "其",
                "和", "及", "以及", "对", "向", "为", "由", "将", "从", "等", "的", "是", "了", "原", "前",
                "新", "现", "就", "于", "赴", "抵达", "前往", "来到", "所在", "当地", "多家", "一家",
                "患者", "医联体", "签约", "帮扶", "对口", "支援", "共建", "参观", "走进", "深入", "受援",
+               "整个", "全体", "所有", "各个", "送往", "转入", "转往", "进入", "推进",
                "援", "派驻", "联合", "携手", "组织", "召开", "举办", "举行", "主办", "承办",
                # generic modifiers: 上级医院 or 县级医院 is a kind of hospital, not a name
                "上级", "下级", "基层", "县级", "市级", "省级", "区级", "乡级", "二甲", "三甲", "二级", "三级",
@@ -620,19 +621,16 @@ SIGNING = re.compile(rf"(签署|签订)了?([{CJK}]{{0,12}}?(?:协议书|协议|
 
 def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None,
             institutions: list[tuple[int, int]] = ()):
-    date = None
-    day = MONTH_DAY.search(text)
-    if day:
-        full = re.search(r"(20\d{2}|19\d{2})年(\d{1,2})月(\d{1,2})日", text)
-        if full:
-            date = f"{int(full.group(1)):04d}-{int(full.group(2)):02d}-{int(full.group(3)):02d}"
-        else:
-            date = resolve_date(int(day.group(1)), int(day.group(2)), article_date)
+    dates = _sentence_dates(text, article_date)
     quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
+    titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     for match in SIGNING.finditer(text):  # 签署帮扶协议: a signing is an event named by what was signed
-        yield match.start(), match.end(), match.group(1) + match.group(2), date
+        yield match.start(), match.end(), match.group(1) + match.group(2), _date_for(dates, match.start())
     for match in an.event_re.finditer(text):
         start, end = match.span()
+        date = _date_for(dates, start)
+        if any(s < start < e for s, e in titles):
+            continue  # 《关于开展…督导检查的通知》: the title of a document or a course, not an event
         inside = next(((s, e) for s, e in quoted if s <= start and end == e), None)
         if inside:
             yield inside[0], inside[1], text[inside[0]:inside[1]], date
@@ -683,6 +681,33 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
         if len(name) < 3 or _in_enumeration(text, first, end):
             continue
         yield first, end, name, date
+
+
+BOOK_TITLE = re.compile(r"《[^《》]{1,80}》")
+FULL_DATE = re.compile(r"(20\d{2}|19\d{2})年(\d{1,2})月(\d{1,2})日")
+DATELINE = re.compile(r"^[讯电]")  # 东北网5月31日讯: when the story was filed, not when things happened
+
+
+def _sentence_dates(text: str, article_date: str | None) -> list[tuple[int, str]]:
+    """(position, ISO date) of each day the sentence names, datelines left out."""
+    found = []
+    for match in MONTH_DAY.finditer(text):
+        if DATELINE.match(text[match.end():]):
+            continue
+        full = FULL_DATE.match(text, max(0, match.start() - 5))
+        if full and full.end() == match.end():
+            found.append((full.start(), f"{int(full.group(1)):04d}-{int(full.group(2)):02d}-{int(full.group(3)):02d}"))
+            continue
+        date = resolve_date(int(match.group(1)), int(match.group(2)), article_date)
+        if date:
+            found.append((match.start(), date))
+    return found
+
+
+def _date_for(dates: list[tuple[int, str]], position: int) -> str | None:
+    """The day named last before the event, or else the first after it."""
+    before = [date for at, date in dates if at < position]
+    return before[-1] if before else dates[0][1] if dates else None
 
 
 OBJECT_TAKING = {"督导检查", "督查", "督导", "慰问", "看望", "视察"}

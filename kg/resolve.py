@@ -59,8 +59,8 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
         group = group_of(m.label)
         name = canonical.get((group, m.key, _file(m)), m.key)
         if group == "Department":
-            return (group, name, canonical.get(("Hospital", parents.get(_mkey(m), ""), _file(m)),
-                                               parents.get(_mkey(m), _file(m))))
+            return (group, department_core(name), canonical.get(
+                ("Hospital", parents.get(_mkey(m), ""), _file(m)), parents.get(_mkey(m), _file(m))))
         if group == "Event":
             return (group, name, m.article)
         return (group, name)
@@ -77,6 +77,8 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
         if group == "Hospital" and GENERIC_HOSPITAL.fullmatch(name):
             continue  # 县医院 that no full name in its file explains names no particular hospital
         names = Counter(m.key for m in ms) + Counter(m.text for m in ms if m.text and m.text != m.key)
+        if group == "Department":  # the name the text uses most, the longest of equals
+            name = max(Counter(m.key for m in ms).items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
         aliases = tuple(sorted(n for n in names if n != name and not _pointer(n)))
         if group == "Person":
             labels = {m.label for m in ms}
@@ -86,7 +88,7 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
         dates = Counter(m.date for m in ms if m.date)
         date = dates.most_common(1)[0][0] if dates else None
         if group == "Department":
-            ident = entity_id(group, f"{name}@{key[2]}")
+            ident = entity_id(group, f"{key[1]}@{key[2]}")
         elif group == "Event":
             ident = entity_id(group, name, date or ms[0].article)
         else:
@@ -116,6 +118,18 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
         for (h, k, t), ev in sorted(relations.items()) if h in known_ids and t in known_ids)
     return KnowledgeGraph(articles, tuple(sorted(entities.values(), key=lambda e: e.id)),
                           result_relations)
+
+
+HOSPITAL_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:医院|卫生院)(?=[\u4e00-\u9fff]{2})")
+
+
+def department_core(name: str) -> str:
+    """A department's name without the hospital it repeats or the word 临床: 市中心医院办公室,
+    医院办公室 and 办公室 of one hospital are one office; 临床营养科 and 营养科 one department."""
+    core = HOSPITAL_PREFIX.sub("", name)
+    if core.startswith("临床") and len(core) > 3:
+        core = core[2:]
+    return core
 
 
 def _lookup(entities, m: Mention, cluster) -> Entity | None:
