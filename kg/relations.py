@@ -543,6 +543,9 @@ HOST_BEFORE = re.compile(r"(召开|举办|主办|承办|举行|组织|开展)")
 
 
 VENUE_AFTER = re.compile(r"(隆重|成功|顺利|正式|盛大)?(举行|召开|举办|开展|进行|开班|开幕|启动|拉开帷幕)")
+# 在县医院大厅开展义诊: the rooms and grounds of an institution are the institution's premises
+PREMISES = re.compile(r"^(门诊大厅|大厅|学术报告厅|报告厅|会议室|会议中心|礼堂|多功能厅|广场|门前|院内|内|门诊楼|住院楼|住院部)")
+JOINTLY = re.compile(r"^(联合|共同)")
 ORGANISER_AFTER = re.compile(r"(主办|承办|举办|组织|主持|协办)")
 VISIT_BEFORE = ("来到", "走进", "抵达", "深入", "前往", "到", "赴")
 JOINED = re.compile(r"^(、|和|与|及|联合|携手|会同)$")
@@ -570,7 +573,7 @@ def _hosts(sentence: Sentence, event: Mention, inside) -> list[Mention]:
             continue
         if text[max(0, s - 1):s] == "在":
             group = chain(m)
-            if VENUE_AFTER.match(text[group[-1].end - base:]):
+            if VENUE_AFTER.match(PREMISES.sub("", text[group[-1].end - base:], count=1)):
                 found.extend(group)
                 # 专家团队在县医院开展培训: whoever does it there hosts it too
                 clause = text[:s - 1].rsplit("，", 1)[-1]
@@ -579,10 +582,13 @@ def _hosts(sentence: Sentence, event: Mention, inside) -> list[Mention]:
                 found.extend(doers[:1])
         elif text[max(0, s - 1):s] == "由":
             group = chain(m)
-            if ORGANISER_AFTER.match(text[group[-1].end - base:]):
+            if ORGANISER_AFTER.match(JOINTLY.sub("", text[group[-1].end - base:], count=1)):
                 found.extend(group)
         elif any(text[max(0, s - len(v)):s] == v for v in VISIT_BEFORE) and m.end <= event.start:
             found.extend(chain(m))
+        elif m.end <= event.start and event.start - m.end <= 40 and ORGANISER_AFTER.match(
+                JOINTLY.sub("", text[e:], count=1)) and "，" not in text[e:event.start - base]:
+            found.append(m)  # 由甲、乙联合主办，我院承办的…培训班: each organiser before the event
     before = [m for m in candidates if m.end <= event.start]
     if before and not found:
         subject = before[0]
