@@ -86,8 +86,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
             if m.label == "Department":
                 parent = (_adjacent_before(text, m, inside, INSTITUTION_LABELS)
                           or _team_hospital(sentence, m, inside, found)
-                          or _publisher_hospital(article, m)
                           or _nearest_before(m, inside, {"Hospital"})
+                          or _publisher_hospital(article, m)
                           or _home_institution(article, mentions, m))
                 if parent:
                     add(m, "partOf", parent)
@@ -167,14 +167,14 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 any(p in inside for p in here_patients) or _find_any(sentence.text, triggers["hasCondition"])):
             for condition in conditions:
                 add(here_patients[0], "hasCondition", condition)
-    # locatedIn: the area that begins an institution's name
+    # locatedIn: the areas that begin an institution's name
     for m in mentions:
         if m.label in INSTITUTION_LABELS:
-            place = _leading_place(m.key, analyzer)
-            if place:
+            for start, end, place in _leading_places(m.key, analyzer):
                 # a mention is a span of the text; the publisher's place is named nowhere in it
-                width = len(place[0]) if article.text.startswith(place[0], m.start) else 0
-                target = Mention(article.id, m.start, m.start + width, "Place", place[0] if width else "", place[1])
+                spelled = article.text.startswith(m.key[start:end], m.start + start)
+                target = (Mention(article.id, m.start + start, m.start + end, "Place", m.key[start:end], place)
+                          if spelled else Mention(article.id, m.start, m.start, "Place", "", place))
                 extra.append(target)
                 found.append(MentionRelation(m, "locatedIn", target, _evidence_at(article, m)))
     return mentions + tuple(extra), tuple(found)
@@ -624,24 +624,30 @@ TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|社区)|示范区|�
 TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
 
-def _leading_place(name: str, an: Analyzer) -> tuple[str, str] | None:
-    """(surface, full place name) of the administrative area that begins a name, longest first:
-    a full gazetteer name (玛曲县), a province or country by its short name (河南), a town."""
+def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
+    """(start, end, full place name) of the administrative areas that begin a name: a full
+    gazetteer name (玛曲县), a province or country by its short name (河南), and a town or street
+    after it (湖滨区涧河街道…服务站: 湖滨区 and 涧河街道)."""
     affiliated = name.find("附属")  # 西湖大学医学院附属杭州市第一人民医院: the hospital's own area
     if affiliated > 0:
-        found = _leading_place(name[affiliated + 2:], an)
+        found = _leading_places(name[affiliated + 2:], an)
         if found:
-            return found
+            return [(s + affiliated + 2, e + affiliated + 2, place) for s, e, place in found]
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
         # a 2-character city short form is often a person's name or a word (中山大学), a 3-character one is not
         if place and (head == place.name or place.level in ("province", "country")
                       or place.level == "city" and len(head) >= 3) and head != "中国":
-            rest = name[length:]
-            town = TOWN.match(rest)
-            return head, place.name
+            return [(0, length, place.name)] + _town_at(name, length)
     town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
     if town and len(town.group(1)) < len(name):
-        return town.group(1), town.group(1)
-    return None
+        return [(0, len(town.group(1)), town.group(1))] + _town_at(name, len(town.group(1)))
+    return []
+
+
+def _town_at(name: str, position: int) -> list[tuple[int, int, str]]:
+    town = TOWN.match(name[position:])
+    if town and position + len(town.group(1)) < len(name) and not name[position:].startswith("第"):
+        return [(position, position + len(town.group(1)), town.group(1))]
+    return []

@@ -113,6 +113,10 @@ def test_relations_department_of_publisher(relations_of) -> None:
     ("青州市人民医院召开医联体工作推进会。", "青州市人民医院", "医联体工作推进会"),
     ("青州市人民医院举办第三届护理技能大赛。", "青州市人民医院", "第三届护理技能大赛"),
     ("医联体工作推进会在临朐县人民医院举行。", "临朐县人民医院", "医联体工作推进会"),
+    # each organiser before the event, 联合 between them; the rooms of a venue are the venue
+    ("由青州市卫健委与市教育局联合主办、临朐县人民医院承办的护理技能培训班开班。", "青州市卫健委", "护理技能培训班"),
+    ("由青州市卫健委与市教育局联合主办、临朐县人民医院承办的护理技能培训班开班。", "临朐县人民医院", "护理技能培训班"),
+    ("专家们在临朐县人民医院大厅开展健康义诊活动。", "临朐县人民医院", "健康义诊活动"),
 ])
 def test_relations_hosted(relations_of, text: str, host: str, event: str) -> None:
     _check(relations_of, text, (host, "hosted", event))
@@ -138,6 +142,9 @@ def test_relations_participation_refers_to_latest_event(relations_of) -> None:
 @pytest.mark.parametrize("text, org, place", [
     ("青州市人民医院举行义诊活动。", "青州市人民医院", "青州市"),
     ("临朐县卫生健康局组织专家检查。", "临朐县卫生健康局", "临朐县"),
+    # a street after the district: both areas
+    ("奎文区广文街道第一社区卫生服务站开展义诊。", "奎文区广文街道第一社区卫生服务站", "奎文区"),
+    ("奎文区广文街道第一社区卫生服务站开展义诊。", "奎文区广文街道第一社区卫生服务站", "广文街道"),
 ])
 def test_relations_located_in_place_prefix(relations_of, text: str, org: str, place: str) -> None:
     mentions, relations = relations_of(text)

@@ -148,3 +148,17 @@ def test_resolve_relations_point_at_entities(build) -> None:
 ])
 def test_resolve_is_subsequence(short: str, full: str, expected: bool) -> None:
     assert is_subsequence(short, full) is expected
+
+
+@pytest.mark.parametrize("short, full", [("营养科", "临床营养科"), ("医院办公室", "市中心医院办公室")])
+def test_resolve_department_with_and_without_its_hospital_or_prefix(build, short: str, full: str) -> None:
+    kg = build(("a.txt", f"{full}主任孙立平出席会议。{short}副主任赵敏作报告。", "青州市中心医院"))
+    departments = [e for e in kg.entities if e.type == "Department"]
+    assert len(departments) == 1 and {short, full} <= {departments[0].name, *departments[0].aliases}, _describe(kg)
+
+
+def test_resolve_department_core(build) -> None:
+    from kg.resolve import department_core
+    assert department_core("市中心医院办公室") == department_core("医院办公室") == "办公室"
+    assert department_core("临床营养科") == "营养科"
+    assert department_core("党委办公室") == "党委办公室"
