@@ -20,6 +20,7 @@ from .model import Article, Evidence, Mention, MentionRelation, Sentence
 ORG_LABELS = {"Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization"}
 INSTITUTION_LABELS = {"Hospital", "MedicalTeam", "GovernmentAgency", "Organization"}
 PERSON_LABELS = {"Doctor", "Patient", "Official", "Person"}
+HELPER_LABELS = {"Hospital", "MedicalTeam", "Organization"}
 TITLE_GAP = re.compile(r"[、\s]*")
 
 
@@ -59,8 +60,9 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
         ev = Evidence(article.id, sentence.text, sentence.start, sentence.end)
 
         def add(head: Mention, kind: str, tail: Mention) -> None:
-            if head.key != tail.key:
-                found.append(MentionRelation(head, kind, tail, ev))
+            if head.key == tail.key or kind == "aidedBy" and tail.key.startswith(head.key):
+                return  # nothing aids itself, nor a hospital the team it sent (省二院 … 省二院医疗队)
+            found.append(MentionRelation(head, kind, tail, ev))
 
         text = article.text
         # worksAt and partOf: what stands right before a person or a department
@@ -97,7 +99,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                     add(m, "partOf", parent)
         # aid
         orgs = [m for m in inside if m.label in INSTITUTION_LABELS | {"Place"}]
-        helpers = [m for m in orgs if m.label != "Place"]
+        helpers = [m for m in orgs if m.label in HELPER_LABELS]  # an authority guides, it does not aid
         receivers = [m for m in orgs if m.label in ("Hospital", "Organization")]
         for trigger, passive in _find(sentence.text, triggers["aidedBy"], triggers["aidedBy_passive"]):
             at = sentence.start + trigger
@@ -114,6 +116,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 add(receiver, "aidedBy", helper)
         for receiver, helper in _paired_aid(sentence, inside, triggers["aidedBy"]):
             add(receiver, "aidedBy", helper)
+        for receiver in _members_of_publisher(article, sentence, inside):
+            add(receiver, "aidedBy", _publisher_hospital(article, receiver))
         under = AID_UNDER.search(sentence.text)
         if under:
             span_start, span_end = sentence.start + under.start(1), sentence.start + under.end(1)
@@ -130,7 +134,9 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 extra.append(target)
                 add(target, "aidedBy", team)
             elif re.search("帮扶|支援|援", team.text):
-                later = [m for m in inside if m.start > team.end and m.label == "Hospital"]
+                # the hospital the team goes to (赴, 抵达, 进驻): not the one that sent it
+                later = [m for m in inside if m.start > team.end and m.label == "Hospital"
+                         and not team.key.startswith(m.key) and TEAM_DESTINATION.search(text[max(0, m.start - 3):m.start])]
                 if later:
                     add(later[0], "aidedBy", team)
         # events: hosts and participants
@@ -180,9 +186,10 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     return mentions + tuple(extra), tuple(found)
 
 
-PAIR_AID = re.compile(r"医联体|医共体|帮扶|对口|托管|共建|技术合作|专科联盟")
+PAIR_AID = re.compile(r"医联体|医共体|医疗联合体|医疗共同体|帮扶|对口|托管|共建|技术合作|专科联盟")
 GRASSROOTS = re.compile(r"(卫生院|卫生服务站|卫生服务中心|卫生室)$")
 GO_TO = re.compile(r"(赴|到|前往|抵达|深入|走进)$")
+TEAM_DESTINATION = re.compile(r"(赴|到|前往|抵达|进驻|入驻|深入|走进|支援|援助|帮扶|扎根|对口)$")
 
 
 def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mention]]:
@@ -196,8 +203,10 @@ def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mentio
         return []
     pairs = []
     for a, b in zip(hospitals, hospitals[1:]):
-        if text[a.end - base:b.start - base] in ("与", "和", "同") and PAIR_AID.search(text[b.end - base:]):
-            helper, receiver = (b, a) if GRASSROOTS.search(a.key) and not GRASSROOTS.search(b.key) else (a, b)
+        if text[a.end - base:b.start - base] in ("与", "和", "同", "、") and PAIR_AID.search(text[b.end - base:]):
+            if GRASSROOTS.search(a.key) and GRASSROOTS.search(b.key):
+                continue  # two township centres side by side are peers, not helper and helped
+            helper, receiver = (b, a) if GRASSROOTS.search(a.key) else (a, b)
             pairs.append((receiver, helper))
     for m in hospitals:
         before = text[max(0, m.start - base - 2):m.start - base]
@@ -206,6 +215,24 @@ def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mentio
             if subject is not None and subject.key != m.key:
                 pairs.append((m, subject))
     return pairs
+
+
+MEMBERSHIP_AID = re.compile(r"医联体|医共体|医疗联合体|医疗共同体|共建|托管|专科联盟")
+
+
+def _members_of_publisher(article: Article, sentence: Sentence, inside) -> list[Mention]:
+    """A hospital's own news on its 医联体: the township centres it names alone, with no other
+    hospital in the sentence, are the publisher's members (为甲卫生院、乙卫生院医联体共建科室授牌)."""
+    if not article.publisher or _label_of(article.publisher) != "Hospital" or GRASSROOTS.search(article.publisher):
+        return []
+    if not MEMBERSHIP_AID.search(sentence.text):
+        return []
+    hospitals = [m for m in inside if m.label == "Hospital" and m.key != article.publisher]
+    if not hospitals or not all(GRASSROOTS.search(m.key) for m in hospitals):
+        return []
+    if any(m.label == "Hospital" and m.key == article.publisher for m in inside):
+        return []  # the publisher is named: the paired rule reads the sentence
+    return hospitals
 
 
 def _we_hospital(article: Article, mentions: tuple[Mention, ...]) -> str | None:

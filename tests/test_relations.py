@@ -46,6 +46,28 @@ def test_relations_aid_runs_from_receiver_to_helper(relations_of, text: str) -> 
     assert ("青州市人民医院", "aidedBy", "临朐县人民医院") not in _triples(relations)
 
 
+def test_relations_members_of_a_publishers_alliance(relations_of) -> None:
+    # a hospital's own news: township centres named alone in 医联体 news are its members
+    text = "大会为东坝中心卫生院、西岭中心卫生院医联体共建科室授牌。"
+    _, relations = relations_of(text, publisher="青州市人民医院")
+    found = _triples(relations)
+    assert ("东坝中心卫生院", "aidedBy", "青州市人民医院") in found, sorted(found)
+    assert ("西岭中心卫生院", "aidedBy", "青州市人民医院") in found, sorted(found)
+    assert ("西岭中心卫生院", "aidedBy", "东坝中心卫生院") not in found, sorted(found)
+
+
+def test_relations_an_authority_guides_but_does_not_aid(relations_of) -> None:
+    _, relations = relations_of("青州市人民医院在青州市卫生健康局的指导下开展工作。")
+    assert not [r for r in relations if r.kind == "aidedBy"], sorted(_triples(relations))
+
+
+def test_relations_a_team_does_not_aid_the_hospital_that_sent_it(relations_of) -> None:
+    text = "今年青州市人民医院派出了第三批帮扶医疗队，青州市人民医院将持续发挥传帮带作用。"
+    _, relations = relations_of(text)
+    assert not [r for r in relations if r.kind == "aidedBy" and r.head.key == "青州市人民医院"], \
+        sorted(_triples(relations))
+
+
 def test_relations_aid_passive_trigger(relations_of) -> None:
     _check(relations_of, "临朐县人民医院受帮扶于青州市人民医院。",
            ("临朐县人民医院", "aidedBy", "青州市人民医院"))
