@@ -94,6 +94,7 @@ class Analyzer:
     event_ambiguous: frozenset[str]
     event_verbs: frozenset[str]
     conditions: frozenset[str]
+    generic_conditions: frozenset[str]
     condition_re: re.Pattern
     condition_suffixes: tuple[str, ...]
     places: dict[str, lexicon.Place] = field(repr=False)
@@ -175,6 +176,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         event_ambiguous=frozenset(e.term for e in events if e.note.startswith("ambiguous")),
         event_verbs=frozenset(e.term for e in events if "verb" in e.note or "act rather" in e.note),
         conditions=frozenset(e.term for e in conditions if e.type == "term"),
+        generic_conditions=frozenset(e.term for e in conditions if e.type == "generic"),
         condition_re=_alternation(e.term for e in conditions if e.type == "term"),
         condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
                                         key=len, reverse=True)),
@@ -266,7 +268,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
     names = _drop_specialty_lists(text, names)
     people = [(s, e) for s, e, label, _ in names if label in ("Person", "Patient")]
     institutions = [(s, e) for s, e, label, _ in names if label not in ("Person", "Patient", "Pointer")]
-    events = [ev for ev in _events(text, tokens, an, article.date, institutions)
+    events = [ev for ev in _events(text, tokens, an, article.date, institutions, people)
               if not any(s < ev[1] and ev[0] < e for s, e in people)]
     conditions = list(_conditions(text, an, tokens))
 
@@ -620,7 +622,7 @@ SIGNING = re.compile(rf"(签署|签订)了?([{CJK}]{{0,12}}?(?:协议书|协议|
 
 
 def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None,
-            institutions: list[tuple[int, int]] = ()):
+            institutions: list[tuple[int, int]] = (), people: list[tuple[int, int]] = ()):
     dates = _sentence_dates(text, article_date)
     quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
@@ -651,8 +653,10 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
             if token.word in ("与", "和") and any(e == token.start for _, e in institutions):
                 first = token.start  # 甲医院与乙卫生院技术帮扶合作签约仪式
                 continue
-            if (token.word in EVENT_LEFT_BREAKS or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
-                                                                 "t", "d", "m", "q", "ntitle", "nr"}
+            # jieba tags many ordinary words nr (保健, 科普): only a name found as a person stops the walk
+            person = any(s < token.end and token.start < e for s, e in people)
+            if (token.word in EVENT_LEFT_BREAKS or person or token.tag in {"x", "w", "p", "c", "r", "u", "uj",
+                                                                           "t", "d", "m", "q", "ntitle"}
                     or not re.fullmatch(rf"[{CJK}A-Za-z\d]+", token.word)):
                 if token.tag == "m" and re.fullmatch(r"\d{4}年|第[一二三四五六七八九十\d]+[届期次批]?", token.word):
                     first = token.start
@@ -772,13 +776,19 @@ PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|
 def _conditions(text: str, an: Analyzer, tokens: list[Token]):
     if not PATIENT_CONTEXT.search(text):
         return  # 高血压日义诊: a disease named outside a patient's story is a topic, not a condition
+    for start, end, label, name in _condition_spans(text, an, tokens):
+        if name not in an.generic_conditions:  # 疑难病, 常见病: kinds of disease, not one
+            yield start, end, label, name
+
+
+def _condition_spans(text: str, an: Analyzer, tokens: list[Token]):
     for match in an.condition_re.finditer(text):
         yield match.start(), match.end(), "Condition", match.group()
     for start, end in _condition_words(text, an, tokens):
         yield start, end, "Condition", text[start:end]
     for match in re.finditer(rf"([{CJK}]{{2,8}}?)(?:患者|患儿|病人)", text):
         words = match.group(1)
-        cut = max((words.rfind(w) + 1 for w in "的位名例岁"), default=0)  # 一名|急性心肌梗死患者
+        cut = max((words.rfind(w) + 1 for w in "的位名例岁个"), default=0)  # 一名|急性心肌梗死患者, 5个|…患者
         if words[cut:].endswith(an.condition_suffixes) and len(words) - cut >= 2:
             yield match.start(1) + cut, match.end(1), "Condition", words[cut:]
     for match in DIAGNOSIS.finditer(text):

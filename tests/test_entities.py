@@ -123,6 +123,28 @@ def test_entities_organisations_and_places(mentions_of, text: str, label: str, n
     assert _find(mentions, label, name), _describe(mentions)
 
 
+def test_entities_event_name_keeps_words_jieba_tags_as_names(mentions_of) -> None:
+    # jieba tags 保健 and 科普 nr; only a person found as a person ends an event's name
+    events = {m.key for m in mentions_of("医生为家长们带来了一场儿童口腔保健科普讲座。") if m.label == "Event"}
+    assert "儿童口腔保健科普讲座" in events, events
+
+
+@pytest.mark.parametrize("text", ["医院在疑难病诊治方面能力提升，患者受益。", "常见病患者在社区就诊。"])
+def test_entities_disease_categories_are_not_conditions(mentions_of, text: str) -> None:
+    conditions = [m.key for m in mentions_of(text) if m.label == "Condition"]
+    assert conditions == [], conditions
+
+
+def test_entities_event_date_is_the_day_named_before_it_not_the_dateline(mentions_of) -> None:
+    events = [m for m in mentions_of("本网5月31日讯 5月29日，督查组一行在我省召开健康扶贫工作推进会。", date="2018-06-01") if m.label == "Event"]
+    assert events and all(m.date and m.date.endswith("-05-29") for m in events), events
+
+
+def test_entities_no_event_inside_a_document_title(mentions_of) -> None:
+    events = [m.key for m in mentions_of("按照《关于开展安全生产督导检查的通知》要求，医院自查。") if m.label == "Event"]
+    assert events == [], events
+
+
 def test_entities_a_verb_before_a_unit_is_not_its_modifier(mentions_of) -> None:
     departments = {m.key for m in mentions_of("患者被送往手术室抢救。") if m.label == "Department"}
     assert "送往手术室" not in departments
