@@ -79,6 +79,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                             or _home_institution(article, mentions, m))
                 if unit is None and _is_byline(text, m, analyzer):
                     unit = _line_unit(text, m, mentions) or _publisher_org(article, m)
+                if unit is None and m.label == "Doctor":
+                    unit = _only_department(mentions, m)  # 护士长闫莉 in a story about one department
                 if unit:
                     add(m, "worksAt", unit)
                 previous_unit = unit
@@ -549,6 +551,14 @@ def _publisher_hospital(article: Article, m: Mention) -> Mention | None:
     """In a hospital's own news, a department named alone is one of the publisher's."""
     if article.publisher and _label_of(article.publisher) == "Hospital":
         return Mention(article.id, m.start, m.start, "Hospital", "", article.publisher)
+    return None
+
+
+def _only_department(mentions, m: Mention) -> Mention | None:
+    """The department of a story that names exactly one, named before the person."""
+    departments = [x for x in mentions if x.label == "Department"]
+    if len({x.key for x in departments}) == 1 and departments[0].start < m.start:
+        return departments[0]
     return None
 
 

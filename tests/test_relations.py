@@ -124,6 +124,13 @@ def test_relations_credit_role_needs_its_line(relations_of) -> None:
     assert ("孙立平", "worksAt", "青州市人民医院") not in _triples(relations)
 
 
+def test_relations_doctor_of_the_storys_only_department(relations_of) -> None:
+    text = "患儿来到我院儿科就诊。护士长赵敏与护理团队一起照护患儿。"
+    _check(relations_of, text, ("赵敏", "worksAt", "儿科"), publisher="青州市人民医院")
+    _, relations = relations_of("患儿来到我院儿科就诊，后转入骨科。护士长赵敏照护患儿。", publisher="青州市人民医院")
+    assert not [r for r in relations if r.kind == "worksAt" and r.head.key == "赵敏"], sorted(_triples(relations))
+
+
 def test_relations_department_of_publisher(relations_of) -> None:
     _check(relations_of, "骨科专家为患者实施了手术。", ("骨科", "partOf", "青州市人民医院"),
            publisher="青州市人民医院")
