@@ -112,7 +112,14 @@ def _start(s: Scenario, base: Path, old: Path, pool_input: Path) -> None:
     s.stderr_path = base / s.name / "stderr"
     with open(s.stderr_path, "wb") as err:
         s.proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=err, start_new_session=True)
+                                  stderr=err, start_new_session=True, preexec_fn=_as_from_a_terminal)
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl-C reaches a command started from a terminal. A test runner started as a background
+    job of a non-interactive shell (CI scripts, `make test &`) has SIGINT ignored, and children
+    inherit that; restore the default so the build sees the signal a user's Ctrl-C sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _ready(s: Scenario) -> bool:
