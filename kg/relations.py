@@ -138,7 +138,8 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
             elif re.search("帮扶|支援|援", team.text):
                 # the hospital the team goes to (赴, 抵达, 进驻): not the one that sent it
                 later = [m for m in inside if m.start > team.end and m.label == "Hospital"
-                         and not team.key.startswith(m.key) and TEAM_DESTINATION.search(text[max(0, m.start - 3):m.start])]
+                         and not team.key.startswith(m.key)
+                         and TEAM_DESTINATION.search(text[max(0, m.start - 3):m.start])]
                 if later:
                     add(later[0], "aidedBy", team)
         # events: hosts and participants
@@ -229,11 +230,9 @@ def _members_of_publisher(article: Article, sentence: Sentence, inside) -> list[
         return []
     if not MEMBERSHIP_AID.search(sentence.text):
         return []
-    hospitals = [m for m in inside if m.label == "Hospital" and m.key != article.publisher]
+    hospitals = [m for m in inside if m.label == "Hospital"]
     if not hospitals or not all(GRASSROOTS.search(m.key) for m in hospitals):
-        return []
-    if any(m.label == "Hospital" and m.key == article.publisher for m in inside):
-        return []  # the publisher is named: the paired rule reads the sentence
+        return []  # another hospital (or the publisher itself) is named: the paired rule reads it
     return hospitals
 
 
