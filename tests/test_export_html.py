@@ -469,3 +469,33 @@ def test_export_html_empty_graph(tmp_path):
     assert data["nodes"] == [] and data["edges"] == []
     write_pages(nx.MultiDiGraph(), tmp_path)
     assert embedded((tmp_path / "aid.html").read_text(encoding="utf-8"))["nodes"] == []
+
+
+def test_layout_near_pairs_stay_linear_in_a_crowded_cell() -> None:
+    # regression: 24,000 nodes of one component stacked in few cells made 126 million pairs (5 GB)
+    import numpy as np
+
+    from kg.export_html import _NEAR_CAP, _near_pairs
+
+    n = 20_000
+    cx = np.zeros(n, dtype=np.intp)
+    cy = np.zeros(n, dtype=np.intp)
+    first, second, weight = _near_pairs(cx, cy, 4)
+    assert len(first) <= _NEAR_CAP * n
+    assert (first != second).all()
+    # each node still feels (about) the whole crowd: the weights stand for the nodes left out; a node
+    # that falls in its own sample loses that one sample, 1/_NEAR_CAP of the crowd at most
+    felt = np.bincount(first, weight, n)
+    assert ((felt >= n * (1 - 1.01 / _NEAR_CAP)) & (felt <= n)).all()
+
+
+def test_layout_near_pairs_exact_when_cells_are_sparse() -> None:
+    import numpy as np
+
+    from kg.export_html import _near_pairs
+
+    cx = np.array([0, 0, 1, 3])
+    cy = np.array([0, 1, 1, 3])
+    first, second, weight = _near_pairs(cx, cy, 4)
+    assert sorted(zip(first.tolist(), second.tolist())) == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
+    assert (weight == 1).all()
