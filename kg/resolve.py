@@ -246,20 +246,30 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
     """Events of one article with the same date whose names contain one another are one event."""
     keys = sorted((k for k in members if k[0] == "Event"), key=lambda k: -len(k[1]))
     merged: dict[tuple, list[Mention]] = {k: v for k, v in members.items() if k[0] != "Event"}
-    kept: list[tuple] = []
+    # The events kept so far, by article and by name, with the order they were kept in: only those
+    # can absorb a new one, and the first kept wins (scanning every kept event was quadratic).
+    by_article: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+    by_name: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+    kept = 0
     for key in keys:
         date = _date(members[key])
-        # one story: a name inside another's, dates agreeing; two stories: the same name and day
-        home = next((k for k in kept if (k[2] == key[2] and key[1] in k[1]
-                                         and (date is None or _date(merged[k]) in (None, date)))
-                     or (key[1] == k[1] and _same_file(k[2], key[2])
-                         and (date is None or _date(merged[k]) in (None, date)))
-                     or (key[1] == k[1] and date is not None and _date(merged[k]) == date)), None)
+
+        def absorbs(k: tuple) -> bool:
+            agree = date is None or _date(merged[k]) in (None, date)
+            # one story: a name inside another's, dates agreeing; two stories: the same name and day
+            return (k[2] == key[2] and key[1] in k[1] and agree
+                    or key[1] == k[1] and _same_file(k[2], key[2]) and agree
+                    or key[1] == k[1] and date is not None and _date(merged[k]) == date)
+
+        candidates = sorted(set(by_article[key[2]]) | set(by_name[key[1]]))
+        home = next((k for _, k in candidates if absorbs(k)), None)
         if home:
             merged[home].extend(members[key])
         else:
-            kept.append(key)
             merged[key] = list(members[key])
+            by_article[key[2]].append((kept, key))
+            by_name[key[1]].append((kept, key))
+            kept += 1
     return merged
 
 
