@@ -204,11 +204,16 @@ def test_interrupt_ctrl_c_while_writing(interrupted, name: str) -> None:
 
 
 @pytest.mark.timeout(400)
-def test_interrupt_kill_while_writing(interrupted) -> None:
+@pytest.mark.parametrize("name, code, word", [
+    ("sigterm-before-renaming-graph.ttl", 128 + signal.SIGTERM, "terminated"),  # kill while writing
+    ("sigint-during-extraction", 128 + signal.SIGINT, "interrupted"),  # Ctrl-C while extracting
+])
+def test_interrupt_stopped_before_any_rename_leaves_old_outputs(interrupted, name: str, code: int,
+                                                                word: str) -> None:
     old, new, runs = interrupted
-    s = runs["sigterm-before-renaming-graph.ttl"]
+    s = runs[name]
     assert _check_outputs(s, old, new) == []
-    _check_clean_exit(s, 128 + signal.SIGTERM, "terminated")
+    _check_clean_exit(s, code, word)
     assert _snapshot(s.out) == old
 
 
@@ -223,15 +228,6 @@ def test_interrupt_kill_9_while_writing_leaves_whole_outputs(interrupted, name: 
     assert len(leftovers) <= 1 and all(n.startswith(f".{s.pause}.") for n in leftovers), leftovers
     # and the next build replaces every output whole
     assert _build_in_process([ARTICLES], s.out) == {**new, **{n: (s.out / n).read_bytes() for n in leftovers}}
-
-
-@pytest.mark.timeout(400)
-def test_interrupt_ctrl_c_during_extraction(interrupted) -> None:
-    old, new, runs = interrupted
-    s = runs["sigint-during-extraction"]
-    assert _check_outputs(s, old, new) == []
-    _check_clean_exit(s, 128 + signal.SIGINT, "interrupted")
-    assert _snapshot(s.out) == old
 
 
 @pytest.mark.timeout(400)
