@@ -688,7 +688,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
 
 
 BOOK_TITLE = re.compile(r"《[^《》]{1,80}》")
-FULL_DATE = re.compile(r"(20\d{2}|19\d{2})年(\d{1,2})月(\d{1,2})日")
+YEAR_BEFORE = re.compile(r"(20\d{2}|19\d{2})年\s*$")
 DATELINE = re.compile(r"^[讯电]")  # 东北网5月31日讯: when the story was filed, not when things happened
 
 
@@ -698,13 +698,11 @@ def _sentence_dates(text: str, article_date: str | None) -> list[tuple[int, str]
     for match in MONTH_DAY.finditer(text):
         if DATELINE.match(text[match.end():]):
             continue
-        full = FULL_DATE.match(text, max(0, match.start() - 5))
-        if full and full.end() == match.end():
-            found.append((full.start(), f"{int(full.group(1)):04d}-{int(full.group(2)):02d}-{int(full.group(3)):02d}"))
-            continue
-        date = resolve_date(int(match.group(1)), int(match.group(2)), article_date)
+        # 2025年9月28日 carries its year; 9月28日 takes the article's
+        year = YEAR_BEFORE.search(text, max(0, match.start() - 6), match.start())
+        date = resolve_date(int(match.group(1)), int(match.group(2)), year.group(1) if year else article_date)
         if date:
-            found.append((match.start(), date))
+            found.append((year.start() if year else match.start(), date))
     return found
 
 

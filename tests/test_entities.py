@@ -185,6 +185,12 @@ def test_entities_event_full_date_wins_over_article_year(mentions_of) -> None:
     assert [m.date for m in events] == ["2023-05-12"], _describe(events)
 
 
+def test_entities_event_full_date_that_is_no_day_gives_no_date(mentions_of) -> None:
+    mentions = mentions_of("2023年2月30日，青州市人民医院召开医联体工作推进会。", date="2024-06-01")
+    events = [m for m in mentions if m.label == "Event"]
+    assert events and [m.date for m in events] == [None], _describe(events)
+
+
 def test_entities_event_without_article_date_has_no_date(mentions_of) -> None:
     events = [m for m in mentions_of("5月12日，青州市人民医院召开医联体工作推进会。")
               if m.label == "Event"]
