@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -208,12 +209,17 @@ def extract_mentions(article: Article, analyzer: Analyzer) -> tuple[Mention, ...
     # sentence costs twice as much); each sentence then takes its slice.
     tokens = tokenize(analyzer, article.text)
     people = _lac_people(article.text, analyzer)
+    # both lists are in text order: each sentence's share is found by bisection, not by a scan
+    token_starts = [t.start for t in tokens]
+    people_starts = [s for s, _ in people]
     found: list[Mention] = []
     for sentence in article.sentences:
         base = sentence.start
-        inside = [Token(t.start - base, t.end - base, t.word, t.tag) for t in tokens
-                  if sentence.start <= t.start and t.end <= sentence.end]
-        names = [(s - base, e - base) for s, e in people if sentence.start <= s and e <= sentence.end]
+        first, last = bisect_left(token_starts, base), bisect_left(token_starts, sentence.end)
+        inside = [Token(t.start - base, t.end - base, t.word, t.tag) for t in tokens[first:last]
+                  if t.end <= sentence.end]
+        first, last = bisect_left(people_starts, base), bisect_left(people_starts, sentence.end)
+        names = [(s - base, e - base) for s, e in people[first:last] if e <= sentence.end]
         found.extend(_sentence_mentions(article, sentence, analyzer, inside, names))
     return tuple(found)
 
