@@ -76,9 +76,10 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
         group, name = key[0], key[1]
         if group == "Hospital" and GENERIC_HOSPITAL.fullmatch(name):
             continue  # 县医院 that no full name in its file explains names no particular hospital
-        names = Counter(m.key for m in ms) + Counter(m.text for m in ms if m.text and m.text != m.key)
+        keys = Counter(m.key for m in ms)
+        names = keys + Counter(m.text for m in ms if m.text and m.text != m.key)
         if group == "Department":  # the name the text uses most, the longest of equals
-            name = max(Counter(m.key for m in ms).items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
+            name = max(keys.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
         aliases = tuple(sorted(n for n in names if n != name and not _pointer(n)))
         if group == "Person":
             labels = {m.label for m in ms}
