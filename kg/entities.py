@@ -81,6 +81,8 @@ class Analyzer:
     titles: dict[str, str]
     ambiguous_titles: frozenset[str]
     byline_roles: frozenset[str]  # 编辑, 初审, 文: the roles of a story's credit lines
+    credit_role_before_re: re.Pattern  # a role right before a name: 记者姜辉, 编辑：李四
+    credit_line_re: re.Pattern  # a line a role and a separator open: 初审|张三、李四
     hospital_titles: frozenset[str]  # 院长, 总会计师: titles only a hospital gives
     title_re: re.Pattern
     org_suffix_re: re.Pattern
@@ -101,6 +103,9 @@ class Analyzer:
     places: dict[str, lexicon.Place] = field(repr=False)
 
 
+CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
+
+
 def _alternation(terms) -> re.Pattern:
     ordered = sorted(set(terms), key=lambda t: (-len(t), t))
     return re.compile("|".join(re.escape(t) for t in ordered) or "(?!)")
@@ -116,6 +121,9 @@ def _analyzer(use_lac: bool) -> Analyzer:
     surnames = lexicon.load("surnames.tsv")
     title_entries = lexicon.load("titles.tsv")
     titles = {e.term: e.type for e in title_entries if "byline only" not in e.note}
+    byline_roles = frozenset(e.term for e in title_entries if "byline" in e.note)
+    roles = _alternation(byline_roles).pattern
+    long_roles = _alternation(r for r in byline_roles if len(r) > 1).pattern
     suffix_entries = lexicon.load("org_suffixes.tsv")
     org_suffixes = {e.term: e.type for e in suffix_entries if e.type != "Department" and (
         not e.note.startswith("ambiguous") or e.term in AGENCY_AMBIGUOUS_OK)}
@@ -161,7 +169,10 @@ def _analyzer(use_lac: bool) -> Analyzer:
         compound_surnames=frozenset(e.term for e in surnames if e.type == "compound"),
         titles=titles,
         ambiguous_titles=frozenset(e.term for e in title_entries if "ambiguous" in e.note),
-        byline_roles=frozenset(e.term for e in title_entries if "byline" in e.note),
+        byline_roles=byline_roles,
+        # 记者姜辉 needs no separator; a one-character role does (文|张三, not 文张三)
+        credit_role_before_re=re.compile(rf"(?:(?:{roles}){CREDIT_SEPARATOR}|(?:{long_roles})\s*)$"),
+        credit_line_re=re.compile(rf"\s*(?:{roles}){CREDIT_SEPARATOR}[^，。；]*$"),
         hospital_titles=frozenset(e.term for e in title_entries if "held in a hospital" in e.note),
         title_re=_alternation(titles),
         org_suffix_re=_alternation(org_suffixes),

@@ -438,30 +438,15 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
 
 
 MEMBERSHIP = re.compile(r"队员|成员|队长|副队长|领队|带队")
-CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
-
-
-@lru_cache(maxsize=4)
-def _credit_patterns(roles: frozenset[str]) -> tuple[re.Pattern, re.Pattern]:
-    """(a role right before a name, a credit line's opening role) for one set of roles."""
-    def alternation(terms):
-        return "|".join(sorted(map(re.escape, terms), key=len, reverse=True))
-    # 记者姜辉 needs no separator; a one-character role does (文|张三, not 文张三)
-    before = re.compile(rf"(?:(?:{alternation(roles)}){CREDIT_SEPARATOR}|(?:{alternation(r for r in roles if len(r) > 1)})\s*)$")
-    line = re.compile(rf"\s*(?:{alternation(roles)}){CREDIT_SEPARATOR}[^，。；]*$")
-    return before, line
-
-
 def _is_byline(text: str, m: Mention, an: Analyzer) -> bool:
     """记者姜辉, 作者：董自斌, 初审|张三、李四: the people who wrote, edited or checked the story."""
-    role_before, credit_line = _credit_patterns(an.byline_roles)
-    if role_before.search(text, max(0, m.start - 12), m.start):
+    if an.credit_role_before_re.search(text, max(0, m.start - 12), m.start):
         return True
     # a credit line: a role and a separator open the line, names follow (编辑：李四 王五, 文|李四)
     line_start = text.rfind("\n", 0, m.start) + 1
     line_end = text.find("\n", m.end)
     line_length = (len(text) if line_end < 0 else line_end) - line_start
-    return line_length < 80 and bool(credit_line.match(text, line_start, m.start))
+    return line_length < 80 and bool(an.credit_line_re.match(text, line_start, m.start))
 
 
 def _line_unit(text: str, m: Mention, mentions) -> Mention | None:
