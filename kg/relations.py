@@ -189,7 +189,9 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     return mentions + tuple(extra), tuple(found)
 
 
-PAIR_AID = re.compile(r"医联体|医共体|医疗联合体|医疗共同体|帮扶|对口|托管|共建|技术合作|专科联盟")
+# joining an alliance (医联体, 托管): the larger hospital aids the member
+ALLIANCE = r"医联体|医共体|医疗联合体|医疗共同体|共建|托管|专科联盟"
+PAIR_AID = re.compile(rf"{ALLIANCE}|帮扶|对口|技术合作")
 GRASSROOTS = re.compile(r"(卫生院|卫生服务站|卫生服务中心|卫生室)$")
 GO_TO = re.compile(r"(赴|到|前往|抵达|深入|走进)$")
 TEAM_DESTINATION = re.compile(r"(赴|到|前往|抵达|进驻|入驻|深入|走进|支援|援助|帮扶|扎根|对口)$")
@@ -220,7 +222,7 @@ def _paired_aid(sentence: Sentence, inside, words) -> list[tuple[Mention, Mentio
     return pairs
 
 
-MEMBERSHIP_AID = re.compile(r"医联体|医共体|医疗联合体|医疗共同体|共建|托管|专科联盟")
+MEMBERSHIP_AID = re.compile(ALLIANCE)
 
 
 def _members_of_publisher(article: Article, sentence: Sentence, inside) -> list[Mention]:
