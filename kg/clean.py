@@ -8,6 +8,7 @@ are dropped, but the metadata they carry (date, source) is kept for the article.
 """
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -220,9 +221,12 @@ def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
 
 
 def _iso(match: re.Match | None) -> str | None:
-    if not match:
+    return iso_date(*(int(g) for g in match.groups())) if match else None
+
+
+def iso_date(year: int, month: int, day: int) -> str | None:
+    """YYYY-MM-DD of a day that exists; None for 2月30日 (better no date than an ill-typed one)."""
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
         return None
-    year, month, day = (int(g) for g in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"

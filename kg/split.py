@@ -5,11 +5,10 @@ and author (`（宣传科 张三）`). A story's title is its run of short openi
 """
 from __future__ import annotations
 
-import datetime
 import re
 from pathlib import Path
 
-from .clean import CJK, DATE_ISO, CleanText
+from .clean import CJK, DATE_ISO, CleanText, iso_date
 from .model import Article, Sentence
 
 BYLINE = re.compile(rf"（[{CJK}A-Za-z·\s]{{2,40}}）\s*$")
@@ -71,9 +70,9 @@ def _title(lines: list[str]) -> str | None:
 
 def _first_full_date(text: str) -> str | None:
     for match in DATE_ISO.finditer(text):
-        year, month, day = (int(g) for g in match.groups())
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            return f"{year:04d}-{month:02d}-{day:02d}"
+        date = iso_date(*(int(g) for g in match.groups()))
+        if date:
+            return date
     return None
 
 
@@ -128,9 +127,4 @@ def _append_one(sentences: list[Sentence], text: str, start: int, end: int) -> N
 
 def resolve_date(month: int, day: int, article_date: str | None) -> str | None:
     """ISO date of a day given as M月D日, the year taken from the article's date."""
-    if not article_date:
-        return None
-    try:  # 2月30日 is no day: better no date than an ill-typed one
-        return datetime.date(int(article_date[:4]), month, day).isoformat()
-    except ValueError:
-        return None
+    return iso_date(int(article_date[:4]), month, day) if article_date else None
