@@ -67,7 +67,6 @@ PSEUDONYM = re.compile(rf"([{CJK}]{{1,3}})（化名）")
 HONORIFIC = re.compile(rf"([{CJK}])(先生|女士|阿姨|大爷|大妈|老伯|奶奶|爷爷|师傅|老人|大叔|大姐)")
 QUOTED = re.compile(r"“([^“”]{4,60})”")
 DIAGNOSIS = re.compile(rf"(?:确诊为|诊断为|确诊|诊断|患有|患上|罹患|得了|查出)([{CJK}]{{2,12}})")
-SENTENCE_STOP = "，。；：！？、（）“”《》"
 
 
 @dataclass(frozen=True)
@@ -359,10 +358,6 @@ def filter_spans(spans):
             kept.append(span)
             taken.update(range(span[0], span[1]))
     return sorted(kept)
-
-
-def _after_institution(names, position: int) -> bool:
-    return any(end == position and label != "Department" for _, end, label, _ in names)
 
 
 # ------------------------------------------------------------------ institutions

@@ -21,7 +21,6 @@ ORG_LABELS = {"Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Orga
 INSTITUTION_LABELS = {"Hospital", "MedicalTeam", "GovernmentAgency", "Organization"}
 PERSON_LABELS = {"Doctor", "Patient", "Official", "Person"}
 HELPER_LABELS = {"Hospital", "MedicalTeam", "Organization"}
-TITLE_GAP = re.compile(r"[、\s]*")
 
 
 @lru_cache(maxsize=None)
