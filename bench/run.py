@@ -8,7 +8,7 @@ fictional people and hospitals; no network) and measures, each as a separate `kg
 
 - `--jobs 1 --no-cache`: the whole pipeline on one core (up to --single-max articles);
 - `--jobs J` (default: all cores) with a fresh cache: the full build, what a user waits for;
-- the same command again: a rebuild of the unchanged corpus;
+- the same command again: a rebuild of the unchanged corpus (found up to date, nothing redone);
 - again after adding 10 articles: an incremental build.
 
 Throughput is cleaned characters (the text extraction runs over) per second of wall-clock time of
@@ -51,6 +51,7 @@ class Run:
     articles: int = 0
     files: int = 0
     cached: int = 0
+    up_to_date: bool = False  # nothing rebuilt: the last build's outputs stand
     timings: dict[str, float] = field(default_factory=dict)
     summary: str = ""
 
@@ -112,6 +113,7 @@ def kg_build(args: list[str], env: dict[str, str]) -> Run:
     match = re.search(r"read (\d+) files \((\d+) articles(?:; (\d+) files from the cache)?\)", out)
     if match:
         run.files, run.articles, run.cached = int(match[1]), int(match[2]), int(match[3] or 0)
+    run.up_to_date = "\nup to date:" in out
     times = re.search(r"^time (.*)$", out, re.MULTILINE)
     if times:
         for part in times.group(1).split(", "):
@@ -158,7 +160,7 @@ def fmt_run(name: str, run: Run, chars: int, floor: float) -> str:
 
 
 def stages(run: Run) -> str:
-    keep = ("cache", "analyzer", "files (wall)", "clean+split", "extract", "resolve", "export rdf",
+    keep = ("fingerprint", "cache", "analyzer", "files (wall)", "clean+split", "extract", "resolve", "export rdf",
             "export html", "validate")
     return ", ".join(f"{k} {run.timings[k]:.1f}s" for k in keep if k in run.timings)
 
@@ -216,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
             print(fmt_run(f"kg build --jobs {jobs} (cold cache)", full, chars, floor) + speedup, flush=True)
             print(f"    stages: {stages(full)}; {full.seconds / n * 1000:.0f} ms/article", flush=True)
             again = kg_build([str(folder), "--out", str(out), "--jobs", str(jobs), *extra], env)
-            print(f"  {'rebuild, unchanged':<34}{again.seconds:8.1f} s  "
-                  f"({again.cached:,} of {again.files:,} files from the cache)  peak {again.peak_mb:.0f} MB",
+            done = "up to date, nothing rebuilt" if again.up_to_date else \
+                f"{again.cached:,} of {again.files:,} files from the cache"
+            print(f"  {'rebuild, unchanged':<34}{again.seconds:8.1f} s  ({done})  peak {again.peak_mb:.0f} MB",
                   flush=True)
             print(f"    stages: {stages(again)}", flush=True)
             corpus.write_corpus(folder, ADDED, start=n, seed=args.seed + 1)

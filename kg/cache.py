@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import logging
 import os
 import pickle
@@ -28,6 +29,7 @@ import re
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -152,3 +154,87 @@ class ExtractionCache:
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         return removed
+
+
+# --- the build manifest: is a build folder already what these inputs give? -----------------
+
+MANIFEST = ".kg-build.json"
+# Libraries whose behaviour decides what the outputs hold beyond extraction (writers, layout).
+EXPORT_DEPENDENCIES = ("rdflib", "pyoxigraph", "pyvis", "networkx", "pyshacl")
+
+
+def build_fingerprint(files: list[tuple[str, str | None]], settings: tuple[str, ...]) -> str:
+    """A hash of everything a build's outputs depend on: the pipeline version (all of kg's code
+    and resources), the export libraries' versions, the build settings, and each input's path and
+    content digest (`files`, in input order; None for an unreadable file)."""
+    digest = hashlib.sha256(f"{FORMAT}\0{pipeline_version()}".encode())
+    for name in EXPORT_DEPENDENCIES:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"\0{name}={version}".encode())
+    for setting in settings:
+        digest.update(f"\0setting {setting}".encode())
+    for source, checksum in files:
+        digest.update(f"\0file {source}\0{checksum}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass
+class BuildManifest:
+    """What the last build into a folder was made from (its fingerprint) and what it wrote: each
+    output's size and modification time, and the lines its summary and log reported."""
+
+    fingerprint: str
+    outputs: dict[str, tuple[int, int]] = field(default_factory=dict)  # file name → (size, mtime_ns)
+    summary: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, source, reason)
+
+    @classmethod
+    def record(cls, fingerprint: str, outputs: list[Path], summary: list[str],
+               failures: list[tuple[str, str, str]]) -> "BuildManifest":
+        stats = {}
+        for path in outputs:
+            info = path.stat()
+            stats[path.name] = (info.st_size, info.st_mtime_ns)
+        return cls(fingerprint, stats, summary, failures)
+
+    def intact(self, folder: Path) -> bool:
+        """Every output is still there as it was written (same size and modification time)."""
+        for name, (size, mtime) in self.outputs.items():
+            try:
+                info = (folder / name).stat()
+            except OSError:
+                return False
+            if (info.st_size, info.st_mtime_ns) != (size, mtime):
+                return False
+        return bool(self.outputs)
+
+
+def read_manifest(folder: Path) -> BuildManifest | None:
+    """The manifest of the last build into `folder`, or None (none, unreadable or another format)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            return None
+        return BuildManifest(data["fingerprint"], {k: tuple(v) for k, v in data["outputs"].items()},
+                             list(data["summary"]), [tuple(f) for f in data["failures"]])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def write_manifest(folder: Path, manifest: BuildManifest) -> None:
+    """Written last, after every output: a build stopped earlier leaves no manifest that vouches
+    for outputs it did not finish."""
+    data = {"format": FORMAT, "fingerprint": manifest.fingerprint, "outputs": manifest.outputs,
+            "summary": manifest.summary, "failures": manifest.failures}
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    path = folder / MANIFEST
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not write %s (%s); the next build will not know it is up to date", path, err)

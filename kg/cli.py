@@ -7,13 +7,16 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
 from . import __version__
 from .export_rdf import FORMATS
-from .pipeline import BuildReport, build_graph, export
+from .pipeline import BuildReport, build_graph, export, input_fingerprint
 from .read import printable
+
+log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_NOTHING, EXIT_OUTPUT = 0, 1, 2, 3, 4
 # Interrupted: 128 + the signal, as a shell reports it (130 for Ctrl-C, 143 for kill).
@@ -108,27 +111,60 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .cache import MANIFEST, BuildManifest, read_manifest, write_manifest
     from .parallel import available_cores
 
     report = BuildReport()
     cache = None if args.no_cache else (args.cache or args.out / ".cache")
+    formats = tuple(dict.fromkeys(["ttl"] + (args.format or [])))
+    fingerprint = None
+    if cache is not None:
+        # With the cache on, a build whose inputs, settings and kg are those of the last build
+        # into this folder, its outputs untouched since, has nothing to do.
+        started = time.perf_counter()
+        settings = (f"formats={','.join(formats)}", f"lac={not args.no_lac}",
+                    f"validate={not args.no_validate}")
+        fingerprint = input_fingerprint(args.inputs, settings)
+        last = read_manifest(args.out)
+        if last is not None and last.fingerprint == fingerprint and last.intact(args.out):
+            return _up_to_date(args, last, time.perf_counter() - started)
+        report.timings["fingerprint"] += time.perf_counter() - started
     with _ProgressBar(report, enabled=_show_progress(args)) as bar:
         kg = build_graph(args.inputs, report=report, progress=bar.advance, on_start=bar.start,
                          jobs=args.jobs or available_cores(), cache=cache, use_lac=not args.no_lac)
-    formats = tuple(dict.fromkeys(["ttl"] + (args.format or [])))
     if report.files_read == 0:
         print("kg: no readable article among the inputs", file=sys.stderr)
         return EXIT_NOTHING
     try:
+        (args.out / MANIFEST).unlink(missing_ok=True)  # it vouches for the outputs about to change
         validation = export(kg, args.out, report, formats, validate=not args.no_validate)
     except OSError as err:
         print(f"kg: cannot write {printable(str(args.out))}: {err.strerror or err}", file=sys.stderr)
         return EXIT_OUTPUT
+    text = summary(kg, report, validation)
     if not args.quiet:
-        print(summary(kg, report, validation))
+        print(text)
     elif validation is not None and not validation.conforms:
         print(validation.summary(), file=sys.stderr)
+    if fingerprint is not None:
+        lines = [line for line in text.splitlines() if not line.startswith("time ")]
+        failures = [(f.kind, f.source, f.reason) for f in report.failures]
+        write_manifest(args.out, BuildManifest.record(fingerprint, report.outputs, lines, failures))
     if report.failures:
+        return EXIT_FAILURES if args.strict else EXIT_OK
+    return EXIT_OK
+
+
+def _up_to_date(args: argparse.Namespace, last, seconds: float) -> int:
+    """Report the last build again (its summary, its failures on the log) without redoing it."""
+    for kind, source, reason in last.failures:
+        (log.error if kind == "failed" else log.warning)("%s %s: %s", kind, source, reason)
+    if not args.quiet:
+        print("\n".join([*last.summary,
+                         f"up to date: inputs, settings and kg unchanged since the last build into "
+                         f"{printable(str(args.out))}; nothing rebuilt (--no-cache rebuilds)",
+                         f"time fingerprint {seconds:.1f}s"]))
+    if last.failures:
         return EXIT_FAILURES if args.strict else EXIT_OK
     return EXIT_OK
 

@@ -103,10 +103,9 @@ def render_shard(shard: Shard) -> bytes:
     from . import export_rdf
     from .vocab import DATA
 
-    graph = export_rdf.to_rdf(shard.graph)
-    for entity in shard.stubs:
-        graph.remove((DATA[entity], None, None))
-    return export_rdf.serialize(graph, "nt")
+    stubs = {str(DATA[entity]) for entity in shard.stubs}
+    triples = [t for t in export_rdf.to_triples(shard.graph) if t.subject.value not in stubs]
+    return export_rdf.serialize(triples, "nt")
 
 
 def _write_shard(shard: Shard, path: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import export_html, export_rdf
-from .cache import ExtractionCache, file_digest
+from .cache import ExtractionCache, build_fingerprint, file_digest
 from .clean import clean_document
 from .entities import Analyzer, default_analyzer, extract_mentions, find_publisher
 from .graph import to_networkx
@@ -51,6 +51,14 @@ def extract(article: Article, analyzer: Analyzer) -> Extraction:
     mentions = extract_mentions(article, analyzer)
     mentions, relations = extract_relations(article, mentions, analyzer)
     return Extraction(article, mentions, relations)
+
+
+def input_fingerprint(inputs: Iterable[str | Path], settings: tuple[str, ...]) -> str:
+    """The fingerprint (kg.cache.build_fingerprint) of a build of `inputs` with `settings`: equal
+    fingerprints, equal outputs."""
+    files, missing = find_inputs(inputs)
+    found = [(str(path), file_digest(path)) for path in files]
+    return build_fingerprint(found + [(failure.source, None) for failure in missing], settings)
 
 
 # Fewer files to extract than this run in-process: each pool worker first builds its own analyzer
@@ -203,7 +211,7 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result or None."""
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rdf = export_rdf.to_rdf(kg)
+    rdf = export_rdf.to_triples(kg)
     network = to_networkx(kg)
     for fmt in formats:
         path = out / f"graph.{fmt}"
@@ -226,6 +234,6 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     from .validate import validate as shacl_validate  # pyshacl is slow to import; only when used
 
     started = time.perf_counter()
-    result = shacl_validate(rdf)
+    result = shacl_validate(export_rdf.as_graph(rdf))
     report.timings["validate"] += time.perf_counter() - started
     return result

@@ -157,3 +157,83 @@ def test_pipeline_version_follows_code_and_resources(tmp_path):
     module.write_text(module.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert code_version(package) not in (base, with_lexicon)
     assert len(pipeline_version()) == 24
+
+
+def cli_build(*args) -> tuple[int, str, str]:
+    from kg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["build", *map(str, args)])
+    return code, out.getvalue(), err.getvalue()
+
+
+def outputs(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir() if p.is_file()}
+
+
+def test_unchanged_rebuild_rewrites_nothing(corpus, tmp_path, analyzer):
+    """Same inputs, settings and kg as the last build into the folder: the outputs are left as they
+    are (not even rewritten) and the last summary is printed again."""
+    out = tmp_path / "out"
+    code, first, _ = cli_build(corpus, "--out", out)
+    assert code == 0 and "up to date" not in first
+    before = outputs(out)
+    code, again, _ = cli_build(corpus, "--out", out)
+    assert code == 0 and "up to date" in again
+    assert outputs(out) == before
+    assert again.splitlines()[:3] == first.splitlines()[:3]  # read …, entities …, relations …
+
+
+@pytest.mark.parametrize("change", ["article added", "article edited", "output deleted",
+                                    "output edited", "other format", "--no-lac", "--no-cache"])
+def test_any_change_rebuilds(change, corpus, tmp_path, analyzer):
+    out = tmp_path / "out"
+    assert cli_build(corpus, "--out", out)[0] == 0
+    args = [corpus, "--out", out]
+    if change == "article added":
+        shutil.copy(SOURCES[4], corpus / SOURCES[4].name)
+    elif change == "article edited":
+        first = sorted(corpus.iterdir())[0]
+        first.write_bytes(first.read_bytes() + "\n李明医生为患者手术。\n".encode())
+    elif change == "output deleted":
+        (out / "graph.html").unlink()
+    elif change == "output edited":
+        (out / "graph.ttl").write_text("# emptied by hand\n", encoding="utf-8")
+    elif change == "other format":
+        args += ["--format", "nt"]
+    else:
+        args.append(change)
+    code, text, _ = cli_build(*args)
+    assert code == 0 and "up to date" not in text and "wrote" in text
+    assert (out / "graph.html").is_file() and (out / "graph.ttl").read_text(encoding="utf-8").startswith("@prefix")
+
+
+def test_failures_are_reported_again_when_up_to_date(corpus, tmp_path, analyzer, caplog):
+    (corpus / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    code = cli_build(corpus, "--out", out, "--strict")[0]
+    first = [(r.levelname, r.getMessage()) for r in caplog.records if "empty.txt" in r.getMessage()]
+    caplog.clear()
+    again, text, _ = cli_build(corpus, "--out", out, "--strict")
+    assert "up to date" in text and again == code != 0
+    assert first and [(r.levelname, r.getMessage()) for r in caplog.records] == first
+
+
+def test_interrupted_build_leaves_no_manifest_for_its_outputs(corpus, tmp_path, analyzer, monkeypatch):
+    from kg import export_html
+    from kg.cache import MANIFEST
+
+    out = tmp_path / "out"
+    assert cli_build(corpus, "--out", out)[0] == 0
+    shutil.copy(SOURCES[4], corpus / SOURCES[4].name)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_html, "write_pages", interrupted)
+    assert cli_build(corpus, "--out", out)[0] == 130
+    assert not (out / MANIFEST).exists()
+    monkeypatch.undo()
+    code, text, _ = cli_build(corpus, "--out", out)
+    assert code == 0 and "up to date" not in text
