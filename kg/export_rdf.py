@@ -14,13 +14,15 @@ themselves, so the same input gives byte-identical files whatever the hash seed 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
 import pyoxigraph as ox
@@ -71,10 +73,20 @@ def assertion_iri(head: str, kind: str, tail: str, article: str, sentence: str) 
     return DATA[f"assertion/{digest[:16]}"]
 
 
-def to_triples(kg: KnowledgeGraph) -> list[ox.Triple]:
-    """The graph as pyoxigraph triples, each once, in no particular order (the writers sort).
-    Every RDF file is written from this list: filling an rdflib Graph first (three indexes a
-    triple) cost more than all the writing, 10 s for 1,000 articles."""
+class Triples:
+    """Every triple of a knowledge graph, each once, in the writers' order (subject by subject,
+    see _key): what every RDF file is written from. Made afresh on each iteration and never held
+    whole, a subject's triples at a time: 10,000 articles make 2.6 million triples, over a
+    gigabyte as Python objects (an rdflib Graph, three indexes a triple, took four)."""
+
+    def __init__(self, kg: KnowledgeGraph):
+        self.kg = kg
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return _triples(self.kg)
+
+
+def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
     nodes: dict[str, ox.NamedNode] = {}
 
     def node(iri: str) -> ox.NamedNode:
@@ -83,92 +95,98 @@ def to_triples(kg: KnowledgeGraph) -> list[ox.Triple]:
             term = nodes[iri] = ox.NamedNode(iri)
         return term
 
-    data, hkg = str(DATA), str(HKG._NS)
-    a, label, alt_label = node(str(RDF.type)), node(str(RDFS.label)), node(str(SKOS.altLabel))
-    prov_entity, date = node(str(PROV.Entity)), node(str(XSD.date))
-    mentioned_in = node(str(HKG.mentionedIn))
-    article_nodes = {art.id: node(str(article_iri(art.id))) for art in kg.articles}
-
-    def article(article_id: str) -> ox.NamedNode:
-        term = article_nodes.get(article_id)
-        if term is None:
-            term = article_nodes[article_id] = node(str(article_iri(article_id)))
-        return term
-
     def text(value: str) -> ox.Literal:
         return ox.Literal(value, language="zh")
 
-    out: set[ox.Triple] = set()
-    add = out.add
+    data = str(DATA)
+    a, label, prov_entity = node(str(RDF.type)), node(str(RDFS.label)), node(str(PROV.Entity))
+    date = node(str(XSD.date))
+
+    def article_triples(art) -> Iterator[ox.Triple]:
+        subject = node(str(article_iri(art.id)))
+        yield ox.Triple(subject, a, node(str(HKG.Article)))
+        yield ox.Triple(subject, a, prov_entity)
+        yield ox.Triple(subject, label, text(art.title))
+        yield ox.Triple(subject, node(str(DCTERMS.title)), text(art.title))
+        yield ox.Triple(subject, node(str(HKG.sourceFile)), ox.Literal(art.source))
+        yield ox.Triple(subject, node(str(DCTERMS.identifier)), ox.Literal(art.id))
+        if art.date and len(art.date) == 10:
+            yield ox.Triple(subject, node(str(DCTERMS.date)), ox.Literal(art.date, datatype=date))
+        if art.publisher and art.publisher in by_name:
+            yield ox.Triple(subject, node(str(DCTERMS.publisher)), node(data + by_name[art.publisher]))
+
+    def entity_triples(e) -> Iterator[ox.Triple]:
+        subject = node(data + e.id)
+        yield ox.Triple(subject, a, node(str(HKG[e.type])))
+        yield ox.Triple(subject, label, text(e.name))
+        for alias in e.aliases:
+            yield ox.Triple(subject, node(str(SKOS.altLabel)), text(alias))
+        if e.date and len(e.date) == 10:
+            yield ox.Triple(subject, node(str(SCHEMA.startDate)), ox.Literal(e.date, datatype=date))
+        if e.type == "Place":
+            place = lexicon.places().get(e.name)
+            if place is not None and place.province:
+                yield ox.Triple(subject, node(str(HKG.province)), text(place.province))
+        for article in e.articles:
+            yield ox.Triple(subject, node(str(HKG.mentionedIn)), node(str(article_iri(article))))
+        for r in heads.get(e.id, ()):
+            yield ox.Triple(subject, node(str(HKG[r.kind])), node(data + r.tail))
+
+    def assertion_triples(statement: str, r, ev) -> Iterator[ox.Triple]:
+        subject, source = node(statement), node(str(article_iri(ev.article)))
+        yield ox.Triple(subject, a, node(str(HKG.Assertion)))
+        yield ox.Triple(subject, a, prov_entity)
+        yield ox.Triple(subject, node(str(RDF.subject)), node(data + r.head))
+        yield ox.Triple(subject, node(str(RDF.predicate)), node(str(HKG[r.kind])))
+        yield ox.Triple(subject, node(str(RDF.object)), node(data + r.tail))
+        yield ox.Triple(subject, node(str(HKG.evidenceText)), text(ev.sentence))
+        yield ox.Triple(subject, node(str(HKG.evidenceArticle)), source)
+        yield ox.Triple(subject, node(str(PROV.wasDerivedFrom)), source)
+
     names = {e.id for e in kg.entities}
     # A publisher is an organisation; with several entities of that name the choice is by type, then id.
     by_name: dict[str, str] = {}
     for e in sorted(kg.entities, key=lambda e: (e.type not in ORG_TYPES, e.id)):
         by_name.setdefault(e.name, e.id)
+    heads: dict[str, list] = {}
+    # Each subject IRI and the makers of its triples (an IRI can come twice: the set merges them).
+    subjects: dict[str, list[tuple]] = {}
     for art in kg.articles:
-        subject = article(art.id)
-        add(ox.Triple(subject, a, node(str(HKG.Article))))
-        add(ox.Triple(subject, a, prov_entity))
-        add(ox.Triple(subject, label, text(art.title)))
-        add(ox.Triple(subject, node(str(DCTERMS.title)), text(art.title)))
-        add(ox.Triple(subject, node(str(HKG.sourceFile)), ox.Literal(art.source)))
-        add(ox.Triple(subject, node(str(DCTERMS.identifier)), ox.Literal(art.id)))
-        if art.date and len(art.date) == 10:
-            add(ox.Triple(subject, node(str(DCTERMS.date)), ox.Literal(art.date, datatype=date)))
-        if art.publisher and art.publisher in by_name:
-            add(ox.Triple(subject, node(str(DCTERMS.publisher)), node(data + by_name[art.publisher])))
+        subjects.setdefault(str(article_iri(art.id)), []).append((article_triples, art))
     for e in kg.entities:
-        subject = node(data + e.id)
-        add(ox.Triple(subject, a, node(str(HKG[e.type]))))
-        add(ox.Triple(subject, label, text(e.name)))
-        for alias in e.aliases:
-            add(ox.Triple(subject, alt_label, text(alias)))
-        if e.date and len(e.date) == 10:
-            add(ox.Triple(subject, node(str(SCHEMA.startDate)), ox.Literal(e.date, datatype=date)))
-        if e.type == "Place":
-            place = lexicon.places().get(e.name)
-            if place is not None and place.province:
-                add(ox.Triple(subject, node(str(HKG.province)), text(place.province)))
-        for article_id in e.articles:
-            add(ox.Triple(subject, mentioned_in, article(article_id)))
-    statement_terms = [node(str(term)) for term in (
-        HKG.Assertion, RDF.subject, RDF.predicate, RDF.object, HKG.evidenceText, HKG.evidenceArticle,
-        PROV.wasDerivedFrom)]
-    assertion, has_subject, has_predicate, has_object, evidence_text, evidence_article, derived = \
-        statement_terms
+        subjects.setdefault(data + e.id, []).append((entity_triples, e))
     for r in kg.relations:
         if r.head not in names or r.tail not in names:
             continue
-        s, p, o = node(data + r.head), node(str(HKG[r.kind])), node(data + r.tail)
-        add(ox.Triple(s, p, o))
+        heads.setdefault(r.head, []).append(r)
         for ev in r.evidence:
-            statement = node(str(assertion_iri(r.head, r.kind, r.tail, ev.article, ev.sentence)))
-            source = article(ev.article)
-            add(ox.Triple(statement, a, assertion))
-            add(ox.Triple(statement, a, prov_entity))
-            add(ox.Triple(statement, has_subject, s))
-            add(ox.Triple(statement, has_predicate, p))
-            add(ox.Triple(statement, has_object, o))
-            add(ox.Triple(statement, evidence_text, text(ev.sentence)))
-            add(ox.Triple(statement, evidence_article, source))
-            add(ox.Triple(statement, derived, source))
-    return list(out)
+            statement = str(assertion_iri(r.head, r.kind, r.tail, ev.article, ev.sentence))
+            subjects.setdefault(statement, []).append((assertion_triples, statement, r, ev))
+    for iri in sorted(subjects, key=lambda iri: str(node(iri))):
+        found = {t for maker, *args in subjects.pop(iri) for t in maker(*args)}
+        yield from sorted(found, key=str)
+
+
+def to_triples(kg: KnowledgeGraph) -> list[ox.Triple]:
+    """Every triple of the graph, in a list (Triples, held whole)."""
+    return list(Triples(kg))
 
 
 def to_rdf(kg: KnowledgeGraph) -> Graph:
     """The graph as an rdflib Graph (for pyshacl, JSON-LD and Python users); same triples as
     :func:`to_triples`."""
-    return as_graph(to_triples(kg))
+    return as_graph(Triples(kg))
 
 
 # --- serialisers: graph in, bytes out, ordered by the terms alone ---------------------------
 
-RDFData = Graph | Sequence[ox.Triple]
-"""What the writers take: an rdflib Graph, or pyoxigraph triples (to_triples)."""
+RDFData = Graph | Triples | Sequence[ox.Triple]
+"""What the writers take: an rdflib Graph, a Triples stream or a list of pyoxigraph triples."""
 
 
-def _key(triple: ox.Triple) -> str:
-    return str(triple)  # N-Triples: subject, predicate, object
+def _key(triple: ox.Triple) -> tuple[str, str]:
+    """Subject by subject, then by the whole triple written as N-Triples."""
+    return str(triple.subject), str(triple)
 
 
 def _ox_term(term):
@@ -204,33 +222,36 @@ def as_graph(data: RDFData) -> Graph:
     return graph
 
 
-def _ox_triples(data: RDFData) -> list[ox.Triple]:
-    """Sorted by the terms alone, so that no writer sees the build's insertion order."""
+def _ox_triples(data: RDFData) -> Iterable[ox.Triple]:
+    """Sorted by the terms alone (_key), so that no writer sees the build's insertion order."""
+    if isinstance(data, Triples):
+        return data  # sorted as it is made
     if isinstance(data, Graph):
         return sorted((ox.Triple(*map(_ox_term, t)) for t in data), key=_key)
     return sorted(set(data), key=_key)
 
 
-def turtle(graph: RDFData) -> bytes:
+def turtle(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     """Sorted, with prefixes, written by pyoxigraph: rdflib's Turtle writer emits an invalid long
-    string for a literal that holds a line break and ends in a backslash and a quote."""
-    return ox.serialize(_ox_triples(graph), format=ox.RdfFormat.TURTLE, prefixes=_OX_PREFIXES)
+    string for a literal that holds a line break and ends in a backslash and a quote. Like every
+    writer here: the bytes, or None once written to `output`."""
+    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.TURTLE, prefixes=_OX_PREFIXES)
 
 
-def ntriples(graph: RDFData) -> bytes:
+def ntriples(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     """One triple a line, UTF-8, sorted (pyoxigraph writes canonical N-Triples)."""
-    return ox.serialize(_ox_triples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.N_TRIPLES)
 
 
-def rdfxml(graph: RDFData) -> bytes:
-    return ox.serialize(_ox_triples(graph), format=ox.RdfFormat.RDF_XML, prefixes=_OX_PREFIXES)
+def rdfxml(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
+    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.RDF_XML, prefixes=_OX_PREFIXES)
 
 
-def trig(graph: RDFData) -> bytes:
+def trig(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     """The graph as the named graph ``kgid:graph``, for quad stores that keep datasets apart."""
     name = ox.NamedNode(str(GRAPH_IRI))
-    quads = [ox.Quad(t.subject, t.predicate, t.object, name) for t in _ox_triples(graph)]
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_OX_PREFIXES)
+    quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in _ox_triples(graph))
+    return ox.serialize(quads, output, ox.RdfFormat.TRIG, prefixes=_OX_PREFIXES)
 
 
 def jsonld_context() -> dict:
@@ -248,7 +269,7 @@ def _sort_json(value):
     return value
 
 
-def jsonld(graph: RDFData) -> bytes:
+def jsonld(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     """Compacted with ontology/context.jsonld, embedded so the file loads offline."""
     context = jsonld_context()
     text = as_graph(_ox_triples(graph)).serialize(format="json-ld", context=context, auto_compact=True)
@@ -261,10 +282,14 @@ def jsonld(graph: RDFData) -> bytes:
                                     key=lambda n: (n.get("@id", ""), json.dumps(n, sort_keys=True)))
     else:
         document = _sort_json(document)
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    data = (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if output is None:
+        return data
+    output.write(data)
+    return None
 
 
-EXPORTERS: dict[str, Callable[[RDFData], bytes]] = {
+EXPORTERS: dict[str, Callable[[RDFData, BinaryIO | None], bytes | None]] = {
     "ttl": turtle,
     "nt": ntriples,
     "jsonld": jsonld,
@@ -278,11 +303,13 @@ FORMATS: tuple[str, ...] = (*EXPORTERS, "graphml")
 
 
 def serialize(graph: RDFData, fmt: str = "ttl") -> bytes:
-    return EXPORTERS[fmt](graph)
+    return EXPORTERS[fmt](graph, None)
 
 
 def write_rdf(graph: RDFData, path: Path, fmt: str = "ttl") -> None:
-    atomic_write_bytes(path, serialize(graph, fmt))
+    """Streamed into a temporary file renamed into place: the file's bytes are never held whole."""
+    with atomic_output(path) as handle:
+        EXPORTERS[fmt](graph, handle)
 
 
 # --- GraphML (Gephi, Cytoscape, yEd) -------------------------------------------------------
@@ -330,17 +357,25 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
 
 # --- files ---------------------------------------------------------------------------------
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a temporary file beside `path` and rename it into place: never a half-written file.
-    The file gets the usual permissions (0666 less the umask), not mkstemp's owner-only 0600."""
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A binary file handle on a temporary file beside `path`, renamed into place when the block
+    ends without an error (and deleted when it does not): never a half-written `path`. The file
+    gets the usual permissions (0666 less the umask), not mkstemp's owner-only 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through atomic_output."""
+    with atomic_output(path) as handle:
+        handle.write(data)
