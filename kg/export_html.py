@@ -31,7 +31,7 @@ import pathlib
 import re
 import tempfile
 from collections import defaultdict
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import networkx
 import numpy as np
@@ -209,10 +209,34 @@ def _short(text: str, limit: int = _MAX_LABEL) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _script_json(data: Any) -> str:
-    """JSON that is inert inside a ``<script>`` element: pure ASCII, no ``<``, ``>`` or ``&``."""
-    text = json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _script_json(data: Any) -> Iterator[str]:
+    """JSON that is inert inside a ``<script>`` element: pure ASCII, no ``<``, ``>`` or ``&``; in
+    pieces, so that a page of 200 MB is never one string (nor three, with its copies)."""
+    for piece in _json_pieces(data):
+        yield piece.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_JSON_PIECE = 2000  # list items dumped at a time
+
+
+def _json_pieces(value: Any) -> Iterator[str]:
+    """``json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))``, the same
+    text, as pieces: dicts key by key, long lists _JSON_PIECE items at a time."""
+    if isinstance(value, dict) and value:
+        yield "{"
+        for i, key in enumerate(sorted(value)):
+            yield ("," if i else "") + json.dumps(str(key), ensure_ascii=True) + ":"
+            yield from _json_pieces(value[key])
+        yield "}"
+    elif isinstance(value, list) and len(value) > _JSON_PIECE:
+        yield "["
+        for start in range(0, len(value), _JSON_PIECE):
+            text = json.dumps(value[start:start + _JSON_PIECE], ensure_ascii=True, sort_keys=True,
+                              separators=(",", ":"))
+            yield ("," if start else "") + text[1:-1]
+        yield "]"
+    else:
+        yield json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -252,14 +276,15 @@ _NEAR_CAP = 32
 
 
 def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Index pairs (i, j), i != j, of nodes in the same or adjacent cells of a size×size grid, and
-    the weight of each pair (1, or more where a crowded cell was sampled)."""
+    the weight of each pair (1, or more where a crowded cell was sampled): one block of arrays per
+    neighbouring cell offset, so that callers hold a ninth of the pairs at a time (all of them
+    were 1.4 GB for a 77,000-node component)."""
     n = len(cx)
     cell = cx * size + cy
     order = np.argsort(cell, kind="stable")
     sorted_cell = cell[order]
-    firsts, seconds, weights = [], [], []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             tx, ty = cx + dx, cy + dy
@@ -276,13 +301,7 @@ def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int
             cell_count, cell_taken = np.repeat(count, taken), np.repeat(taken, taken)
             second = order[np.repeat(lo, taken) + k * cell_count // cell_taken]
             keep = first != second
-            firsts.append(first[keep])
-            seconds.append(second[keep])
-            weights.append((cell_count / cell_taken)[keep])
-    if not firsts:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty, np.zeros(0)
-    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(weights)
+            yield first[keep], second[keep], (cell_count / cell_taken)[keep]
 
 
 def _far_field(px, py, pcx, pcy, size, mass, sum_x, sum_y):
@@ -338,11 +357,11 @@ def _repulsion(pos: np.ndarray) -> np.ndarray:
             gx, gy = _far_field(pos[:, 0], pos[:, 1], cx, cy, size, mass, sum_x, sum_y)
             fx += gx
             fy += gy
-    first, second, weight = _near_pairs(cx, cy, size)
-    d = pos[first] - pos[second]
-    w = weight / np.maximum((d * d).sum(1), 1e-6)
-    fx += np.bincount(first, d[:, 0] * w, n)
-    fy += np.bincount(first, d[:, 1] * w, n)
+    for first, second, weight in _near_pairs(cx, cy, size):
+        d = pos[first] - pos[second]
+        w = weight / np.maximum((d * d).sum(1), 1e-6)
+        fx += np.bincount(first, d[:, 0] * w, n)
+        fy += np.bincount(first, d[:, 1] * w, n)
     return np.stack([fx, fy], 1)
 
 
@@ -486,33 +505,45 @@ def _separate(pos: np.ndarray, radii: np.ndarray, iterations: int | None = None)
     if iterations is None:
         iterations = max(_SEPARATE_MIN_PASSES, min(_SEPARATE_PASSES, _SEPARATE_WORK // n))
     pos = pos.copy()
-    if n <= _EXACT_MAX:
-        firsts, seconds = np.triu_indices(n, 1)
+    exact = [np.triu_indices(n, 1)] if n <= _EXACT_MAX else None
     for _ in range(iterations):
-        if n > _EXACT_MAX:
+        if exact is None:
             cell = 2 * float(radii.max())
             lo = pos.min(0)
             size = int(min(2048, max(1, math.ceil(float((pos.max(0) - lo).max()) / cell) + 1)))
             cx = np.minimum(((pos[:, 0] - lo[0]) / cell).astype(np.intp), size - 1)
             cy = np.minimum(((pos[:, 1] - lo[1]) / cell).astype(np.intp), size - 1)
-            firsts, seconds, _ = _near_pairs(cx, cy, size)  # overlap is per pair: no weights
-            keep = firsts < seconds
-            firsts, seconds = firsts[keep], seconds[keep]
-        d = pos[seconds] - pos[firsts]
-        dist = np.sqrt((d * d).sum(1))
-        overlap = radii[firsts] + radii[seconds] - dist
-        hit = overlap > 1e-3
-        if not hit.any():
+            # overlap is per pair: no weights; each pair once
+            blocks = ((f[f < t], t[f < t]) for f, t, _ in _near_pairs(cx, cy, size))
+        else:
+            blocks = exact
+        moves = np.zeros((n, 2))
+        for firsts, seconds in blocks:
+            _push_apart(pos, radii, firsts, seconds, moves)
+        if not moves.any():
             break
-        f, t, d, dist, overlap = firsts[hit], seconds[hit], d[hit], dist[hit], overlap[hit]
-        # Coincident nodes part along a fixed, index-dependent direction (deterministic).
-        angle = (f * 2.399963 + t) % (2 * math.pi)
-        unit = np.where(dist[:, None] > 1e-9, d / np.maximum(dist, 1e-9)[:, None],
-                        np.stack([np.cos(angle), np.sin(angle)], 1))
-        push = unit * (overlap / 2)[:, None]
-        pos[:, 0] += np.bincount(t, push[:, 0], n) - np.bincount(f, push[:, 0], n)
-        pos[:, 1] += np.bincount(t, push[:, 1], n) - np.bincount(f, push[:, 1], n)
+        pos += moves
     return pos
+
+
+def _push_apart(pos: np.ndarray, radii: np.ndarray, firsts: np.ndarray, seconds: np.ndarray,
+                moves: np.ndarray) -> None:
+    """Add to `moves` half of each overlap of the pairs' discs, along the line between them."""
+    d = pos[seconds] - pos[firsts]
+    dist = np.sqrt((d * d).sum(1))
+    overlap = radii[firsts] + radii[seconds] - dist
+    hit = overlap > 1e-3
+    if not hit.any():
+        return
+    f, t, d, dist, overlap = firsts[hit], seconds[hit], d[hit], dist[hit], overlap[hit]
+    # Coincident nodes part along a fixed, index-dependent direction (deterministic).
+    angle = (f * 2.399963 + t) % (2 * math.pi)
+    unit = np.where(dist[:, None] > 1e-9, d / np.maximum(dist, 1e-9)[:, None],
+                    np.stack([np.cos(angle), np.sin(angle)], 1))
+    push = unit * (overlap / 2)[:, None]
+    n = len(pos)
+    moves[:, 0] += np.bincount(t, push[:, 0], n) - np.bincount(f, push[:, 0], n)
+    moves[:, 1] += np.bincount(t, push[:, 1], n) - np.bincount(f, push[:, 1], n)
 
 
 def _layout_units(nodes: Sequence[Any], edges: Iterable[tuple[Any, Any]], radii: np.ndarray | None = None,
@@ -784,7 +815,9 @@ def _nav(links: Iterable[tuple[str, str]], current: str) -> str:
 
 
 def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", focus: Iterable[Any] = (),
-            links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False) -> str:
+            links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False
+            ) -> Iterator[str]:
+    """The page, in pieces (the graph's JSON is most of it)."""
     net, node_meta, edge_meta, view = _build(graph, focus, group_by_province)
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options,
             "meta": {"nodes": node_meta, "edges": edge_meta}, "view": view}
@@ -802,21 +835,27 @@ def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", foc
         "NAV": _nav(links, current),
         "FILTERS": rows,
         "FONT": FONT_STACK,
-        "DATA": _script_json(data),
+        "DATA": None,  # streamed below
         "VIS_JS": js,
         "VIS_CSS": css,
     }
-    # One pass, so that nothing inserted is scanned for placeholders again.
-    return re.sub(r"@@KG_([A-Z_]+)@@", lambda m: values[m.group(1)], _template())
+    # Split once, so that nothing inserted is scanned for placeholders again.
+    for i, part in enumerate(re.split(r"@@KG_([A-Z_]+)@@", _template())):
+        if i % 2 == 0:
+            yield part
+        elif part == "DATA":
+            yield from _script_json(data)
+        else:
+            yield values[part]
 
 
-def _atomic_write(path: pathlib.Path, text: str) -> None:
+def _atomic_write(path: pathlib.Path, pieces: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     tmp = pathlib.Path(tmp_name)
     try:
-        tmp.write_text(text, encoding="utf-8", errors="replace")
+        with open(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
+            handle.writelines(pieces)
         try:
             mode = path.stat().st_mode & 0o777
         except FileNotFoundError:

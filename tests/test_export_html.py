@@ -480,8 +480,9 @@ def test_layout_near_pairs_stay_linear_in_a_crowded_cell() -> None:
     n = 20_000
     cx = np.zeros(n, dtype=np.intp)
     cy = np.zeros(n, dtype=np.intp)
-    first, second, weight = _near_pairs(cx, cy, 4)
-    assert len(first) <= _NEAR_CAP * n
+    blocks = list(_near_pairs(cx, cy, 4))
+    assert all(len(first) <= _NEAR_CAP * n for first, _, _ in blocks)  # a block at a time in memory
+    first, second, weight = map(np.concatenate, zip(*blocks))
     assert (first != second).all()
     # each node still feels (about) the whole crowd: the weights stand for the nodes left out; a node
     # that falls in its own sample loses that one sample, 1/_NEAR_CAP of the crowd at most
@@ -496,6 +497,30 @@ def test_layout_near_pairs_exact_when_cells_are_sparse() -> None:
 
     cx = np.array([0, 0, 1, 3])
     cy = np.array([0, 1, 1, 3])
-    first, second, weight = _near_pairs(cx, cy, 4)
+    first, second, weight = map(np.concatenate, zip(*_near_pairs(cx, cy, 4)))
     assert sorted(zip(first.tolist(), second.tolist())) == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
     assert (weight == 1).all()
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=9) | st.dictionaries(st.text(max_size=4), inner, max_size=5),
+    max_leaves=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON_VALUES)
+def test_page_json_in_pieces_is_json_dumps(value) -> None:
+    """The page's data is written in pieces (a 10,000-article page is 200 MB); joined, they are the
+    one json.dumps text, even where lists are cut into several pieces."""
+    from kg import export_html
+
+    expected = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    original = export_html._JSON_PIECE
+    try:
+        export_html._JSON_PIECE = 2  # cut every list of more than two items
+        assert "".join(export_html._json_pieces(value)) == expected
+    finally:
+        export_html._JSON_PIECE = original
+    escaped = "".join(export_html._script_json(value))
+    assert not set(escaped) & set("<>&") and json.loads(escaped) == json.loads(expected)
