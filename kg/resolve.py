@@ -57,10 +57,10 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
 
     def cluster(m: Mention) -> tuple:
         group = group_of(m.label)
-        name = canonical.get((group, m.key, _file(m)), m.key)
+        name = canonical.get((group, m.key, _file(m.article)), m.key)
         if group == "Department":
             return (group, department_core(name), canonical.get(
-                ("Hospital", parents.get(_mkey(m), ""), _file(m)), parents.get(_mkey(m), _file(m))))
+                ("Hospital", parents.get(_mkey(m), ""), _file(m.article)), parents.get(_mkey(m), _file(m.article))))
         if group == "Event":
             return (group, name, m.article)
         return (group, name)
@@ -141,10 +141,6 @@ def _mkey(m: Mention) -> tuple:
     return (m.article, m.start, m.end, m.key)
 
 
-def _file(m: Mention) -> str:
-    return m.article.split("#", 1)[0]
-
-
 def _pointer(name: str) -> bool:
     return name in ("我院", "本院", "该院", "两院")
 
@@ -155,7 +151,7 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
     by_file: dict[str, list[Mention]] = defaultdict(list)
     in_article: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
-        by_file[_file(m)].append(m)
+        by_file[_file(m.article)].append(m)
         in_article[m.article].append(m)
     declared: dict[str, str] = {}
     for article in by_article.values():
@@ -247,11 +243,13 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
     """Events of one article with the same date whose names contain one another are one event."""
     keys = sorted((k for k in members if k[0] == "Event"), key=lambda k: -len(k[1]))
     merged: dict[tuple, list[Mention]] = {k: v for k, v in members.items() if k[0] != "Event"}
-    # The events kept so far, by article and by name, with the order they were kept in: only those
-    # can absorb a new one, and the first kept wins (scanning every kept event was quadratic).
+    # The events kept so far, indexed by what lets one absorb a new one (its article; its name and
+    # file; its name and day), each with the order it was kept in: only those can absorb it, and
+    # the first kept wins. Scanning every kept event, or every one of a common name, was quadratic.
     by_article: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
-    by_name: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
-    kept = 0
+    by_name_file: dict[tuple[str, str], list[tuple[int, tuple]]] = defaultdict(list)
+    by_name_day: dict[tuple[str, str], list[tuple[int, tuple]]] = defaultdict(list)
+    order: dict[tuple, int] = {}
     for key in keys:
         date = _date(members[key])
 
@@ -259,23 +257,31 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
             agree = date is None or _date(merged[k]) in (None, date)
             # one story: a name inside another's, dates agreeing; two stories: the same name and day
             return (k[2] == key[2] and key[1] in k[1] and agree
-                    or key[1] == k[1] and _same_file(k[2], key[2]) and agree
+                    or key[1] == k[1] and _file(k[2]) == _file(key[2]) and agree
                     or key[1] == k[1] and date is not None and _date(merged[k]) == date)
 
-        candidates = sorted(set(by_article[key[2]]) | set(by_name[key[1]]))
-        home = next((k for _, k in candidates if absorbs(k)), None)
+        candidates = by_article[key[2]] + by_name_file[key[1], _file(key[2])]
+        if date is not None:
+            candidates += by_name_day[key[1], date]
+        home = next((k for _, k in sorted(set(candidates)) if absorbs(k)), None)
         if home:
+            undated = _date(merged[home]) is None
             merged[home].extend(members[key])
+            if undated and _date(merged[home]) is not None:  # a kept event's day is set only once
+                by_name_day[home[1], _date(merged[home])].append((order[home], home))
         else:
             merged[key] = list(members[key])
-            by_article[key[2]].append((kept, key))
-            by_name[key[1]].append((kept, key))
-            kept += 1
+            order[key] = len(order)
+            by_article[key[2]].append((order[key], key))
+            by_name_file[key[1], _file(key[2])].append((order[key], key))
+            if date is not None:
+                by_name_day[key[1], date].append((order[key], key))
     return merged
 
 
-def _same_file(a: str, b: str) -> bool:
-    return a.split("#", 1)[0] == b.split("#", 1)[0]
+def _file(article: str) -> str:
+    """The input file of an article id (``news.txt#2`` → ``news.txt``)."""
+    return article.split("#", 1)[0]
 
 
 def _date(ms: list[Mention]) -> str | None:

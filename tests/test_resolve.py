@@ -162,3 +162,20 @@ def test_resolve_department_core(build) -> None:
     assert department_core("市中心医院办公室") == department_core("医院办公室") == "办公室"
     assert department_core("临床营养科") == "营养科"
     assert department_core("党委办公室") == "党委办公室"
+
+
+def test_events_merge_through_a_day_learned_later() -> None:
+    """The event index follows a kept event whose day comes from an event it absorbed: an
+    undated 义诊活动 of news.txt#1 takes the dated one of news.txt#2 (same file), and so the day;
+    the same name on that day in another file is then the same event, and on another day is not."""
+    from kg.model import Article, Extraction, Mention
+
+    def event(article: str, date: str | None) -> Extraction:
+        mention = Mention(article, 0, 4, "Event", "义诊活动", "义诊活动", date)
+        return Extraction(Article(article, article.split("#")[0], "标题", "义诊活动。"), (mention,), ())
+
+    kg = resolve([event("news.txt#1", None), event("news.txt#2", "2024-06-01"),
+                  event("other.txt", "2024-06-01"), event("third.txt", "2024-07-01")])
+    events = sorted((e.date, sorted(e.articles)) for e in kg.entities if e.type == "Event")
+    assert events == [("2024-06-01", ["news.txt#1", "news.txt#2", "other.txt"]),
+                      ("2024-07-01", ["third.txt"])], events
