@@ -64,13 +64,18 @@ def code_version(package: Path) -> str:
         data = path.read_bytes()
         digest.update(f"\0{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
         digest.update(data)
-    for name in DEPENDENCIES:
+    _add_versions(digest, DEPENDENCIES)
+    return digest.hexdigest()[:24]
+
+
+def _add_versions(digest, libraries: tuple[str, ...]) -> None:
+    """Feed each library's installed version ("-" when missing) to the hash."""
+    for name in libraries:
         try:
             version = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             version = "-"
         digest.update(f"\0{name}={version}".encode())
-    return digest.hexdigest()[:24]
 
 
 def file_digest(path: str | os.PathLike) -> str | None:
@@ -168,12 +173,7 @@ def build_fingerprint(files: list[tuple[str, str | None]], settings: tuple[str, 
     and resources), the export libraries' versions, the build settings, and each input's path and
     content digest (`files`, in input order; None for an unreadable file)."""
     digest = hashlib.sha256(f"{FORMAT}\0{pipeline_version()}".encode())
-    for name in EXPORT_DEPENDENCIES:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"\0{name}={version}".encode())
+    _add_versions(digest, EXPORT_DEPENDENCIES)
     for setting in settings:
         digest.update(f"\0setting {setting}".encode())
     for source, checksum in files:
@@ -231,10 +231,13 @@ def write_manifest(folder: Path, manifest: BuildManifest) -> None:
             "summary": manifest.summary, "failures": manifest.failures}
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     path = folder / MANIFEST
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except OSError as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
         log.warning("could not write %s (%s); the next build will not know it is up to date", path, err)
