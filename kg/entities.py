@@ -162,7 +162,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         except Exception as err:  # noqa: BLE001 - the model is an optional signal
             logging.getLogger(__name__).warning("LAC unavailable (%s); using jieba only", err)
     return Analyzer(
-        tokenizer=jieba.posseg.POSTokenizer(tokenizer),
+        tokenizer=_remember_hmm(jieba.posseg.POSTokenizer(tokenizer)),
         lac=lac,
         surnames=frozenset(e.term for e in surnames if e.type == "single"),
         compound_surnames=frozenset(e.term for e in surnames if e.type == "compound"),
@@ -201,6 +201,29 @@ class Token:
     end: int
     word: str
     tag: str
+
+
+# jieba.posseg runs its HMM (a Viterbi over word positions × tags, in Python, most of jieba's time)
+# on every run of characters its dictionary does not cover. The answer depends on the run alone
+# (the HMM's tables are fixed), and such runs, names above all, recur from sentence to sentence
+# and article to article: each tokenizer keeps the last HMM_MEMORY answers.
+HMM_MEMORY = 200_000
+
+
+def _remember_hmm(tokenizer: jieba.posseg.POSTokenizer) -> jieba.posseg.POSTokenizer:
+    """The tokenizer, its HMM step (POSTokenizer.__cut, private to jieba 0.42) memoised; the same
+    tokens (tests/test_entities.py checks them against a tokenizer without it)."""
+    hmm = getattr(tokenizer, "_POSTokenizer__cut", None)
+    if hmm is None:  # another jieba: slower, not wrong
+        logging.getLogger(__name__).debug("jieba.posseg without __cut: HMM answers not kept")
+        return tokenizer
+
+    @lru_cache(maxsize=HMM_MEMORY)
+    def remembered(run: str) -> tuple:
+        return tuple(hmm(run))
+
+    tokenizer._POSTokenizer__cut = remembered
+    return tokenizer
 
 
 def tokenize(analyzer: Analyzer, text: str) -> list[Token]:

@@ -264,3 +264,28 @@ def test_entities_extract_never_raises_and_offsets_valid(analyzer, make_article,
         assert text[m.start:m.end] == m.text
     typed, relations = extract_relations(article, mentions, analyzer)
     assert all(r.kind for r in relations)
+
+
+def test_remembered_hmm_gives_the_same_tokens(analyzer) -> None:
+    """The tokenizer keeps jieba's HMM answers (kg.entities._remember_hmm); tokens are those of
+    jieba's own HMM step, on the test articles and on a second, remembered pass over them."""
+    from kg.clean import clean_document
+    from kg.read import read_document
+
+    tokenizer = analyzer.tokenizer
+    remembered = tokenizer.__dict__.get("_POSTokenizer__cut")
+    assert remembered is not None, "jieba's HMM step is not remembered (another jieba version?)"
+    texts = [clean_document(read_document(p)).text for p in sorted(ARTICLES.iterdir()) if p.is_file()]
+    texts.append("患者卫祥玉与严肃医生、欧阳娜娜护士长在莫干山路卫生院相遇。" * 2)
+
+    def tokens() -> list[list[tuple[str, str]]]:
+        return [[(p.word, p.flag) for p in tokenizer.cut(text, HMM=True)] for text in texts]
+
+    first, again = tokens(), tokens()
+    del tokenizer._POSTokenizer__cut  # jieba's own step, for this comparison only
+    try:
+        plain = tokens()
+    finally:
+        tokenizer._POSTokenizer__cut = remembered
+    assert first == again == plain
+    assert remembered.cache_info().hits > 0
