@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     caching = build.add_mutually_exclusive_group()
     caching.add_argument("--cache", type=Path, metavar="DIR",
                          help="per-file extraction cache folder (default: OUT/.cache)")
-    caching.add_argument("--no-cache", action="store_true", help="neither read nor write the extraction cache")
+    caching.add_argument("--no-cache", action="store_true",
+                         help="neither read nor write the extraction cache; rebuild even when up to date")
     query = sub.add_parser("query", help="run SPARQL over a built graph and print a table, CSV or JSON")
     query.add_argument("graph", help="a build folder or an RDF file (graph.ttl, .nt, .trig, .jsonld, .xml)")
     query.add_argument("query", help="SPARQL text, a .rq file, or the name of a query in ontology/queries")
