@@ -244,11 +244,11 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
     keys = sorted((k for k in members if k[0] == "Event"), key=lambda k: -len(k[1]))
     merged: dict[tuple, list[Mention]] = {k: v for k, v in members.items() if k[0] != "Event"}
     # The events kept so far, indexed by what lets one absorb a new one (its article; its name and
-    # file; its name and day), each with the order it was kept in: only those can absorb it, and
-    # the first kept wins. Scanning every kept event, or every one of a common name, was quadratic.
-    by_article: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
-    by_name_file: dict[tuple[str, str], list[tuple[int, tuple]]] = defaultdict(list)
-    by_name_day: dict[tuple[str, str], list[tuple[int, tuple]]] = defaultdict(list)
+    # file; its name and day): only those can absorb it, and the first kept (`order`) wins.
+    # Scanning every kept event, or every one of a common name, was quadratic.
+    by_article: dict[str, list[tuple]] = defaultdict(list)
+    by_name_file: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    by_name_day: dict[tuple[str, str], list[tuple]] = defaultdict(list)
     order: dict[tuple, int] = {}
     for key in keys:
         date = _date(members[key])
@@ -263,19 +263,19 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
         candidates = by_article[key[2]] + by_name_file[key[1], _file(key[2])]
         if date is not None:
             candidates += by_name_day[key[1], date]
-        home = next((k for _, k in sorted(set(candidates)) if absorbs(k)), None)
+        home = next((k for k in sorted(set(candidates), key=order.__getitem__) if absorbs(k)), None)
         if home:
             undated = _date(merged[home]) is None
             merged[home].extend(members[key])
             if undated and _date(merged[home]) is not None:  # a kept event's day is set only once
-                by_name_day[home[1], _date(merged[home])].append((order[home], home))
+                by_name_day[home[1], _date(merged[home])].append(home)
         else:
             merged[key] = list(members[key])
             order[key] = len(order)
-            by_article[key[2]].append((order[key], key))
-            by_name_file[key[1], _file(key[2])].append((order[key], key))
+            by_article[key[2]].append(key)
+            by_name_file[key[1], _file(key[2])].append(key)
             if date is not None:
-                by_name_day[key[1], date].append((order[key], key))
+                by_name_day[key[1], date].append(key)
     return merged
 
 
