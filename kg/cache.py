@@ -231,13 +231,9 @@ def write_manifest(folder: Path, manifest: BuildManifest) -> None:
             "summary": manifest.summary, "failures": manifest.failures}
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     path = folder / MANIFEST
-    tmp = None
+    from .export_rdf import atomic_write_bytes  # the outputs' own atomic writer
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, text.encode("utf-8", "surrogateescape"))
     except OSError as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         log.warning("could not write %s (%s); the next build will not know it is up to date", path, err)
