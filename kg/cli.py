@@ -13,10 +13,8 @@ from pathlib import Path
 
 from . import __version__
 from .export_rdf import FORMATS
-from .pipeline import BuildReport, build_graph, export, input_fingerprint
-from .read import printable
-
-log = logging.getLogger(__name__)
+from .pipeline import BuildReport, build_graph, export, input_fingerprint, log_failure
+from .read import Failure, printable
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_NOTHING, EXIT_OUTPUT = 0, 1, 2, 3, 4
 # Interrupted: 128 + the signal, as a shell reports it (130 for Ctrl-C, 143 for kill).
@@ -151,23 +149,24 @@ def _build(args: argparse.Namespace) -> int:
         lines = [line for line in text.splitlines() if not line.startswith("time ")]
         failures = [(f.kind, f.source, f.reason) for f in report.failures]
         write_manifest(args.out, BuildManifest.record(fingerprint, report.outputs, lines, failures))
-    if report.failures:
-        return EXIT_FAILURES if args.strict else EXIT_OK
-    return EXIT_OK
+    return _exit_code(args, bool(report.failures))
 
 
 def _up_to_date(args: argparse.Namespace, last, seconds: float) -> int:
     """Report the last build again (its summary, its failures on the log) without redoing it."""
     for kind, source, reason in last.failures:
-        (log.error if kind == "failed" else log.warning)("%s %s: %s", kind, source, reason)
+        log_failure(Failure(source, reason, kind))
     if not args.quiet:
         print("\n".join([*last.summary,
                          f"up to date: inputs, settings and kg unchanged since the last build into "
                          f"{printable(str(args.out))}; nothing rebuilt (--no-cache rebuilds)",
                          f"time fingerprint {seconds:.1f}s"]))
-    if last.failures:
-        return EXIT_FAILURES if args.strict else EXIT_OK
-    return EXIT_OK
+    return _exit_code(args, bool(last.failures))
+
+
+def _exit_code(args: argparse.Namespace, failures: bool) -> int:
+    """A build that wrote its outputs: non-zero for unreadable inputs only with --strict."""
+    return EXIT_FAILURES if failures and args.strict else EXIT_OK
 
 
 def _query(args: argparse.Namespace) -> int:

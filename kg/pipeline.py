@@ -183,22 +183,26 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     extractions: list[Extraction] = []
     for failure in missing:
         report.failures.append(failure)
-        (log.error if failure.kind == "failed" else log.warning)(
-            "%s %s: %s", failure.kind, failure.source, failure.reason)
+        log_failure(failure)
     for result in results:
         if result.failure is None:
             extractions.extend(result.extractions)
             continue
         report.failures.append(result.failure)
-        failure = result.failure  # its source and reason are one printable line each
-        (log.error if failure.kind == "failed" else log.warning)(
-            "%s %s: %s", failure.kind, failure.source, failure.reason)
+        log_failure(result.failure)
     if store is not None:
         store.prune()
     started = time.perf_counter()
     kg = resolve(extractions)
     report.timings["resolve"] += time.perf_counter() - started
     return kg
+
+
+def log_failure(failure: Failure) -> None:
+    """One log line for an input that gave no article: an error when it failed, a warning when it
+    was skipped (its source and reason are one printable line each)."""
+    (log.error if failure.kind == "failed" else log.warning)(
+        "%s %s: %s", failure.kind, failure.source, failure.reason)
 
 
 # pyshacl checks about 1,500 triples a second here: a build of a few hundred articles is checked
@@ -227,7 +231,8 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     report.timings["export html"] += time.perf_counter() - started
     if not validate:
         return None
-    if sum(1 for _ in itertools.islice(rdf, MAX_VALIDATED_TRIPLES + 1)) > MAX_VALIDATED_TRIPLES:
+    triples = list(itertools.islice(rdf, MAX_VALIDATED_TRIPLES + 1))  # made once, for both uses
+    if len(triples) > MAX_VALIDATED_TRIPLES:
         log.warning("SHACL: not checked, the graph has more than %d triples (pyshacl would take "
                     "minutes); check it with: python -m kg.validate %s", MAX_VALIDATED_TRIPLES,
                     out / "graph.ttl")
@@ -235,6 +240,6 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     from .validate import validate as shacl_validate  # pyshacl is slow to import; only when used
 
     started = time.perf_counter()
-    result = shacl_validate(export_rdf.as_graph(rdf))
+    result = shacl_validate(export_rdf.as_graph(triples))
     report.timings["validate"] += time.perf_counter() - started
     return result
