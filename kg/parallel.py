@@ -49,30 +49,8 @@ def _init_worker(use_lac: bool) -> None:
         from .entities import default_analyzer
 
         _analyzer = default_analyzer(use_lac=use_lac)
-        single_threaded(_analyzer)
     except BaseException as err:  # noqa: BLE001 - reported by the first task, not as a broken pool
         _analyzer_error = err
-
-
-def single_threaded(analyzer) -> None:
-    """One ONNX Runtime thread per worker: the pool already uses every core, and a per-sentence
-    LAC call is too small to gain from intra-op threads (they only contend)."""
-    lac = getattr(analyzer, "lac", None)
-    session = getattr(lac, "_session", None)
-    if session is None:
-        return
-    try:
-        import onnxruntime
-
-        if session.get_session_options().intra_op_num_threads == 1:
-            return
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        lac._session = onnxruntime.InferenceSession(session._model_path, sess_options=options,
-                                                    providers=session.get_providers())
-    except Exception as err:  # noqa: BLE001 - keep the default session
-        log.debug("could not limit ONNX Runtime threads: %s", err)
 
 
 def _work(path: str, digest: bool) -> FileResult:

@@ -168,11 +168,8 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
             log.error("extracting the %d remaining files in this process", len(todo))
     if todo:
         if analyzer is None:
-            from .parallel import single_threaded
-
             started = time.perf_counter()
             analyzer = default_analyzer(use_lac=use_lac)
-            single_threaded(analyzer)  # same results, less CPU: see kg.parallel
             report.timings["analyzer"] += time.perf_counter() - started
         for index in todo:
             finish(index, extract_file(files[index], analyzer, digest=store is not None))
