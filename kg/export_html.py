@@ -156,6 +156,7 @@ def _kind_colour(kind: str) -> str:
     return style[1] if style else _UNKNOWN_KIND_COLOUR
 
 
+@functools.lru_cache(maxsize=None)  # a handful of palette colours, asked for per node and edge
 def _darker(hex_colour: str, factor: float = 0.7) -> str:
     r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     return "#{:02x}{:02x}{:02x}".format(int(r * factor), int(g * factor), int(b * factor))

@@ -132,10 +132,11 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
                         return found
             if hops >= _MAX_PLACE_HOPS:
                 continue
-            for _, target, key, data in sorted(graph.out_edges(node, keys=True, data=True),
-                                               key=lambda e: (str(e[1]), str(e[2]))):
-                kind = data.get("kind", key)
-                if kind in _PLACE_EDGES and target not in seen:
+            # only the few place edges are sorted (a node may have hundreds of others)
+            for target in sorted({t for t, keyed in graph.succ[node].items()
+                                  if any(data.get("kind", k) in _PLACE_EDGES for k, data in keyed.items())},
+                                 key=str):
+                if target not in seen:
                     seen.add(target)
                     queue.append((target, hops + 1))
         return None
