@@ -128,15 +128,16 @@ def _build(args: argparse.Namespace) -> int:
         if last is not None and last.fingerprint == fingerprint and last.intact(args.out):
             return _up_to_date(args, last, time.perf_counter() - started)
         report.timings["fingerprint"] += time.perf_counter() - started
+    jobs = args.jobs or available_cores()
     with _ProgressBar(report, enabled=_show_progress(args)) as bar:
         kg = build_graph(args.inputs, report=report, progress=bar.advance, on_start=bar.start,
-                         jobs=args.jobs or available_cores(), cache=cache, use_lac=not args.no_lac)
+                         jobs=jobs, cache=cache, use_lac=not args.no_lac)
     if report.files_read == 0:
         print("kg: no readable article among the inputs", file=sys.stderr)
         return EXIT_NOTHING
     try:
         (args.out / MANIFEST).unlink(missing_ok=True)  # it vouches for the outputs about to change
-        validation = export(kg, args.out, report, formats, validate=not args.no_validate)
+        validation = export(kg, args.out, report, formats, validate=not args.no_validate, jobs=jobs)
     except OSError as err:
         print(f"kg: cannot write {printable(str(args.out))}: {err.strerror or err}", file=sys.stderr)
         return EXIT_OUTPUT

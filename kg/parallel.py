@@ -6,13 +6,16 @@ modules once, so each worker only builds its analyzer, in the pool's initializer
 input file: the worker reads, cleans, splits and extracts it (`pipeline.extract_file`) and returns
 a `FileResult` of model dataclasses, which pickle. Results arrive as files finish; the caller puts
 them back in input order, so a parallel build equals a serial one.
+
+`BackgroundCall` runs one function in one more such process, for work that can overlap the
+build's own (the HTML pages' layout while the RDF is written and checked).
 """
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -85,3 +88,49 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _call_and_send(connection, function: Callable, args: tuple) -> None:
+    try:
+        outcome = (True, function(*args))
+    except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
+        outcome = (False, err)
+    try:
+        connection.send(outcome)
+    except Exception as err:  # noqa: BLE001 - a value or exception that does not pickle
+        connection.send((False, RuntimeError(f"{outcome[1]!r} (could not be sent back: {err})")))
+    finally:
+        connection.close()
+
+
+class BackgroundCall:
+    """`function(*args)` in another process, started at once (the arguments are pickled now).
+
+    `result()` waits and returns its value or raises its exception, or `ChildProcessError` if the
+    process died without answering; `stop()` ends it if it is still running (a build that fails
+    or is interrupted does not wait for it). The process is a daemon: it never outlives this one.
+    """
+
+    def __init__(self, function: Callable, *args) -> None:
+        context = _context()
+        self._answers, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_call_and_send, args=(sender, function, args), daemon=True)
+        self._process.start()
+        sender.close()  # only the child writes: a dead child then reads as end of file
+
+    def result(self):
+        try:
+            succeeded, value = self._answers.recv()
+        except EOFError:
+            self._process.join()
+            raise ChildProcessError(f"the background process died (exit code {self._process.exitcode})") from None
+        self._process.join()
+        if succeeded:
+            return value
+        raise value
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._answers.close()

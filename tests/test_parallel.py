@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,75 @@ def test_file_results_pickle_with_shared_mentions(analyzer):
 
 def test_available_cores():
     assert 1 <= kg.parallel.available_cores() <= (__import__("os").cpu_count() or 1)
+
+
+# ------------------------------------------------------------------ pages drawn in the background
+
+def test_background_call_returns_raises_and_reports_a_dead_process():
+    assert kg.parallel.BackgroundCall(divmod, 7, 2).result() == (3, 1)
+    with pytest.raises(ValueError, match="invalid literal"):
+        kg.parallel.BackgroundCall(int, "seven").result()
+    with pytest.raises(ChildProcessError, match="exit code 3"):
+        kg.parallel.BackgroundCall(os._exit, 3).result()
+
+
+def test_background_call_stops_without_waiting():
+    call = kg.parallel.BackgroundCall(time.sleep, 60)
+    started = time.perf_counter()
+    call.stop()
+    assert time.perf_counter() - started < 10
+    assert not call._process.is_alive()
+
+
+def _export(kg_graph, out: Path, jobs: int) -> tuple[BuildReport, dict[str, bytes]]:
+    report = BuildReport()
+    kg.pipeline.export(kg_graph, out, report, ("ttl", "nt"), validate=True, jobs=jobs)
+    return report, {p.name: p.read_bytes() for p in report.outputs}
+
+
+def test_pages_drawn_in_the_background_equal_pages_drawn_here(monkeypatch, tmp_path, analyzer):
+    graph = build_graph([ARTICLES], analyzer)
+    monkeypatch.setattr(kg.pipeline, "BACKGROUND_HTML_NODES", 1)
+    calls = []
+    monkeypatch.setattr(kg.parallel.BackgroundCall, "__init__", _recording(kg.parallel.BackgroundCall.__init__, calls))
+    background, files = _export(graph, tmp_path / "two", jobs=2)
+    assert len(calls) == 1
+    here, expected = _export(graph, tmp_path / "one", jobs=1)
+    assert len(calls) == 1  # one job: no background process
+    assert files == expected
+    assert list(files) == ["graph.ttl", "graph.nt", "graph.html", "aid.html"]
+    assert background.timings["export html"] > 0
+
+
+def test_pages_are_drawn_here_when_the_background_process_dies(monkeypatch, tmp_path, analyzer, caplog):
+    graph = build_graph([ARTICLES], analyzer)
+    monkeypatch.setattr(kg.pipeline, "BACKGROUND_HTML_NODES", 1)
+    monkeypatch.setattr(kg.pipeline, "_timed_pages", _DiesInAChild())
+    _, files = _export(graph, tmp_path / "two", jobs=2)
+    assert "the background process died" in caplog.text
+    assert files == _export(graph, tmp_path / "one", jobs=1)[1]
+
+
+def _recording(function, calls):
+    def record(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+    return record
+
+
+_TIMED_PAGES = kg.pipeline._timed_pages
+
+
+class _DiesInAChild:
+    """kg.pipeline._timed_pages, except in a process other than the test's: there it exits."""
+
+    def __init__(self):
+        self.parent = os.getpid()
+
+    def __call__(self, *args):
+        if os.getpid() != self.parent:
+            os._exit(7)
+        return _TIMED_PAGES(*args)
 
 
 # ------------------------------------------------------------------ command line
