@@ -207,7 +207,7 @@ def log_failure(failure: Failure) -> None:
 MAX_VALIDATED_TRIPLES = 60_000
 
 
-# Above this many nodes the HTML layout takes seconds (7 s at 10,000 nodes, a minute at 77,000):
+# Above this many nodes the HTML layout takes seconds (7 s at 10,000 nodes, 40 s at 77,000):
 # with more than one job it runs in another process while this one writes and checks the RDF.
 BACKGROUND_HTML_NODES = 5_000
 
