@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -90,7 +91,13 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
             raise
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _call_and_send(connection, function: Callable, args: tuple) -> None:
+    # stop() sends SIGTERM: exiting by an exception lets `finally` blocks remove temporary files
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         outcome = (True, function(*args))
     except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it

@@ -105,6 +105,25 @@ def test_background_call_stops_without_waiting():
     assert not call._process.is_alive()
 
 
+def _write_and_wait(path: Path) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("half")
+    try:
+        time.sleep(60)
+    finally:
+        temporary.unlink()
+
+
+def test_a_stopped_background_call_cleans_up_after_itself(tmp_path):
+    call = kg.parallel.BackgroundCall(_write_and_wait, tmp_path / "page")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "page.tmp").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "page.tmp").exists()
+    call.stop()
+    assert list(tmp_path.iterdir()) == []
+
+
 def _export(kg_graph, out: Path, jobs: int) -> tuple[BuildReport, dict[str, bytes]]:
     report = BuildReport()
     kg.pipeline.export(kg_graph, out, report, ("ttl", "nt"), validate=True, jobs=jobs)
