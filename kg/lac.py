@@ -34,12 +34,16 @@ class PersonTagger:
         import onnxruntime
 
         files = importlib.resources.files(MODEL_PACKAGE)
-        vocabulary = {value: int(key) for key, value in _tsv(files.joinpath("word.dic").read_text("utf-8")).items()}
-        halfwidth = _tsv(files.joinpath("q2b.dic").read_text("utf-8")) if files.joinpath("q2b.dic").is_file() else {}
-        unknown = vocabulary.get("OOV", 0)
+
+        def table(name: str, optional: bool = False) -> dict[str, str]:
+            found = files.joinpath(name)
+            return {} if optional and not found.is_file() else _tsv(found.read_text("utf-8"))
+
+        self._vocabulary = {value: int(key) for key, value in table("word.dic").items()}
+        self._halfwidth = table("q2b.dic", optional=True)  # full-width → half-width, as LAC reads characters
+        self._unknown = self._vocabulary.get("OOV", 0)
         self._char_ids: dict[str, int] = {}
-        self._lookup = lambda char: vocabulary.get(halfwidth.get(char, char), unknown)
-        tags = {int(key): value for key, value in _tsv(files.joinpath("tag.dic").read_text("utf-8")).items()}
+        tags = {int(key): value for key, value in table("tag.dic").items()}
         with files.joinpath("lac_crf_transitions.npy").open("rb") as stream:
             transitions = np.load(stream)
         # transposed so that a step's scores[to, from] = dp[from] + transitions[from, to] is read
@@ -60,7 +64,7 @@ class PersonTagger:
     def _ids(self, text: str) -> np.ndarray:
         known = self._char_ids
         for char in set(text).difference(known):
-            known[char] = self._lookup(char)
+            known[char] = self._vocabulary.get(self._halfwidth.get(char, char), self._unknown)
         return np.array([[known[char] for char in text]], dtype=np.int64)
 
     def tag_ids(self, text: str) -> list[int]:
