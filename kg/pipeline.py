@@ -225,18 +225,12 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
 
         pages = BackgroundCall(_timed_pages, network, out)
     try:
-        validation = _export_rdf(kg, network, out, report, formats, validate)
-        if pages is not None:
-            try:
-                paths, seconds = pages.result()
-            except ChildProcessError as err:
-                log.error("%s; drawing the HTML pages in this process", err)
-                paths, seconds = _timed_pages(network, out)
-        else:
-            paths, seconds = _timed_pages(network, out)
+        validation = _write_rdf_and_validate(kg, network, out, report, formats, validate)
+        drawn = _drawn_in_background(pages) if pages is not None else None
     finally:
         if pages is not None:
             pages.stop()
+    paths, seconds = drawn or _timed_pages(network, out)
     report.outputs.extend(paths)  # graph.html, aid.html
     report.timings["export html"] += seconds
     return validation
@@ -248,8 +242,17 @@ def _timed_pages(network, out: Path) -> tuple[list[Path], float]:
     return paths, time.perf_counter() - started
 
 
-def _export_rdf(kg: KnowledgeGraph, network, out: Path, report: BuildReport, formats: tuple[str, ...],
-                validate: bool):
+def _drawn_in_background(pages) -> tuple[list[Path], float] | None:
+    """The background process's pages, or None (logged) if it died: they are drawn here then."""
+    try:
+        return pages.result()
+    except ChildProcessError as err:
+        log.error("%s; drawing the HTML pages in this process", err)
+        return None
+
+
+def _write_rdf_and_validate(kg: KnowledgeGraph, network, out: Path, report: BuildReport,
+                            formats: tuple[str, ...], validate: bool):
     started = time.perf_counter()
     rdf = export_rdf.Triples(kg)
     for fmt in formats:
