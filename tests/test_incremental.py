@@ -131,6 +131,25 @@ def test_stale_versions_are_never_read_and_are_pruned(tmp_path, analyzer):
     assert new.prune() == 1 and not (tmp_path / ("a" * 24)).exists()
 
 
+def test_entry_stored_from_a_workers_bytes(tmp_path, analyzer):
+    """A pool worker's pickled extractions are stored as they came (not pickled again) and read
+    back equal, each relation still pointing at its extraction's own Mention objects."""
+    import pickle
+
+    from kg.pipeline import extract_file
+
+    source = SOURCES[3]
+    digest = file_digest(source)
+    extractions = extract_file(source, analyzer).extractions
+    store = ExtractionCache(tmp_path, version="c" * 24)
+    store.put(str(source), digest, (), pickle.dumps(extractions))  # the bytes are what is stored
+    back = store.get(str(source), digest)
+    assert back == extractions and any(e.relations for e in back)
+    for extraction in back:
+        mentions = {id(m) for m in extraction.mentions}
+        assert all(id(r.head) in mentions and id(r.tail) in mentions for r in extraction.relations)
+
+
 def test_damaged_entry_is_a_miss(corpus, tmp_path, analyzer):
     cache = tmp_path / "cache"
     first = build([corpus], analyzer, cache)[0]

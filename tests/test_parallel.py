@@ -49,7 +49,7 @@ def test_broken_pool_falls_back_to_this_process(monkeypatch, analyzer):
     def half_then_broken(paths, *, jobs, use_lac=True, digest=False):
         for index, path in enumerate(paths):
             if index % 2 == 0:
-                yield index, extract_file(path, analyzer, digest=digest)
+                yield index, extract_file(path, analyzer, digest=digest), None
 
     monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", 1)
     monkeypatch.setattr(kg.parallel, "extract_files", half_then_broken)
