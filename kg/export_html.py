@@ -31,7 +31,7 @@ import pathlib
 import re
 import tempfile
 from collections import defaultdict
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import networkx
 import numpy as np
@@ -680,8 +680,11 @@ class _IdList(list):
         return item in self._members
 
 
-def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool
-           ) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
+Positions = Callable[[], Mapping[Any, tuple[float, float]]]
+
+
+def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool,
+           positions: Positions | None = None) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
     large = graph.number_of_nodes() > LARGE_GRAPH
 
     net = Network(directed=True)
@@ -699,10 +702,9 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
     where = views.provinces(graph)
     province = {node: str(graph.nodes[node].get("province") or where.get(node) or "") for node in graph.nodes}
     groups: list[dict[str, Any]] = []
+    grouped = None
     if group_by_province:
-        positions, groups = _grouped_layout(graph, {n: p for n, p in province.items() if p})
-    else:
-        positions = layout_positions(graph)
+        grouped, groups = _grouped_layout(graph, {n: p for n, p in province.items() if p})
     focus_ids = sorted({ids[n] for n in focus if n in ids})
 
     names: dict[Any, str] = {}
@@ -720,7 +722,6 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         province_counts[province[node] or _UNKNOWN_GROUP] += 1
         colour = _colour(node_type)
         centre = nid in focus_ids
-        x, y = positions[node]
         net.add_node(
             nid,
             label=_short(name),
@@ -731,7 +732,7 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
             borderWidth=4 if centre else 1,
             size=_node_size(graph.degree(node)),
             value=round(math.sqrt(graph.degree(node)), 3),
-            x=x, y=y,
+            x=None, y=None,  # set below
         )
         node_meta.append({"name": name, "type": node_type, "typeLabel": _type_label(node_type),
                           "aliases": list(_strs(attrs.get("aliases"))),
@@ -768,6 +769,14 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         )
         edge_meta.append({"kind": kind, "kindLabel": _kind_label(kind),
                           "evidence": [list(pair_) for pair_ in evidence]})
+
+    # The layout is asked for last: `positions` may be computing it in another process meanwhile.
+    if grouped is not None:
+        drawn = grouped
+    else:
+        drawn = positions() if positions is not None else layout_positions(graph)
+    for record, node in zip(net.nodes, names):  # both in the order the nodes were added
+        record["x"], record["y"] = drawn[node]
 
     view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "groups": groups,
             "types": dict(type_counts), "kinds": dict(kind_counts),
@@ -817,10 +826,10 @@ def _nav(links: Iterable[tuple[str, str]], current: str) -> str:
 
 
 def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", focus: Iterable[Any] = (),
-            links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False
-            ) -> Iterator[str]:
+            links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False,
+            positions: Positions | None = None) -> Iterator[str]:
     """The page, in pieces (the graph's JSON is most of it)."""
-    net, node_meta, edge_meta, view = _build(graph, focus, group_by_province)
+    net, node_meta, edge_meta, view = _build(graph, focus, group_by_province, positions)
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options,
             "meta": {"nodes": node_meta, "edges": edge_meta}, "view": view}
     js, css = _vis_assets()
@@ -871,27 +880,34 @@ def _atomic_write(path: pathlib.Path, pieces: Iterable[str]) -> None:
 
 def write_html(graph: networkx.MultiDiGraph, path: pathlib.Path, title: str = "hospital-kg", *,
                subtitle: str = "", focus: Iterable[Any] = (), links: Iterable[tuple[str, str]] = (),
-               group_by_province: bool = False) -> None:
+               group_by_province: bool = False, positions: Positions | None = None) -> None:
     """Write ``graph`` to ``path`` as a single offline, interactive HTML page.
 
     ``focus``: nodes to mark and select when the page opens (an ego view's centre);
     ``links``: (label, file name) of sibling pages for the header; ``group_by_province``: lay nodes
-    out in one circle per province (from their ``province`` attribute or :func:`views.provinces`).
+    out in one circle per province (from their ``province`` attribute or :func:`views.provinces`);
+    ``positions``: returns :func:`layout_positions` of ``graph``, computed elsewhere (it is called
+    once the page's other records are built); by default the layout is computed here.
     """
     path = pathlib.Path(path)
     _atomic_write(path, _render(graph, title, subtitle=subtitle, focus=focus, links=links,
-                                current=path.name, group_by_province=group_by_province))
+                                current=path.name, group_by_province=group_by_province,
+                                positions=positions))
 
 
 PAGE_LINKS = (("完整图谱", "graph.html"), ("援助网络", "aid.html"))
 
 
-def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path) -> list[pathlib.Path]:
-    """A build's pages: ``graph.html`` (everything) and ``aid.html`` (who aids whom, by province)."""
+def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path,
+                positions: Positions | None = None) -> list[pathlib.Path]:
+    """A build's pages: ``graph.html`` (everything) and ``aid.html`` (who aids whom, by province).
+    ``positions``: as for :func:`write_html`, for ``graph.html``."""
     out = pathlib.Path(out)
     full, aid = out / "graph.html", out / "aid.html"
-    write_html(graph, full, title="医院新闻知识图谱", subtitle="全部实体与关系", links=PAGE_LINKS)
+    # aid.html first: it does not wait for `positions`
     write_html(views.aid_graph(graph), aid, title="援助网络",
                subtitle="机构之间的帮扶关系：箭头由帮扶方指向受援方，按省份分组",
                links=PAGE_LINKS, group_by_province=True)
+    write_html(graph, full, title="医院新闻知识图谱", subtitle="全部实体与关系", links=PAGE_LINKS,
+               positions=positions)
     return [full, aid]

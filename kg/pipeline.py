@@ -5,6 +5,7 @@ in any error.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
@@ -207,48 +208,43 @@ def log_failure(failure: Failure) -> None:
 MAX_VALIDATED_TRIPLES = 60_000
 
 
-# Above this many nodes the HTML layout takes seconds (7 s at 10,000 nodes, 40 s at 77,000):
-# with more than one job it runs in another process while this one writes and checks the RDF.
-BACKGROUND_HTML_NODES = 5_000
+# Above this many nodes the HTML layout takes seconds (4 s at 10,000 nodes, 26 s at 77,000): with
+# more than one job it is computed in another process while this one writes and checks the RDF
+# and builds the pages' other records.
+BACKGROUND_LAYOUT_NODES = 5_000
 
 
 def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
            validate: bool = True, jobs: int = 1):
     """Write graph.<fmt> for each format (export_rdf.FORMATS) and graph.html; then check the RDF
     against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result or None.
-    With `jobs` > 1 a large graph's pages are drawn in another process meanwhile (same files)."""
+    With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
     out.mkdir(parents=True, exist_ok=True)
     network = to_networkx(kg)
-    pages = None
-    if jobs > 1 and network.number_of_nodes() >= BACKGROUND_HTML_NODES:
+    layout = None
+    if jobs > 1 and network.number_of_nodes() >= BACKGROUND_LAYOUT_NODES:
         from .parallel import BackgroundCall
 
-        pages = BackgroundCall(_timed_pages, network, out)
+        layout = BackgroundCall(export_html.layout_positions, network)
     try:
         validation = _write_rdf_and_validate(kg, network, out, report, formats, validate)
-        drawn = _drawn_in_background(pages) if pages is not None else None
+        started = time.perf_counter()
+        positions = functools.partial(_laid_out_in_background, layout, network) if layout else None
+        report.outputs.extend(export_html.write_pages(network, out, positions))  # graph.html, aid.html
+        report.timings["export html"] += time.perf_counter() - started
     finally:
-        if pages is not None:
-            pages.stop()
-    paths, seconds = drawn or _timed_pages(network, out)
-    report.outputs.extend(paths)  # graph.html, aid.html
-    report.timings["export html"] += seconds
+        if layout is not None:
+            layout.stop()
     return validation
 
 
-def _timed_pages(network, out: Path) -> tuple[list[Path], float]:
-    started = time.perf_counter()
-    paths = export_html.write_pages(network, out)
-    return paths, time.perf_counter() - started
-
-
-def _drawn_in_background(pages) -> tuple[list[Path], float] | None:
-    """The background process's pages, or None (logged) if it died: they are drawn here then."""
+def _laid_out_in_background(layout, network) -> dict:
+    """The background process's layout, or (logged) the layout computed here if that process died."""
     try:
-        return pages.result()
+        return layout.result()
     except ChildProcessError as err:
-        log.error("%s; drawing the HTML pages in this process", err)
-        return None
+        log.error("%s; laying out the graph in this process", err)
+        return export_html.layout_positions(network)
 
 
 def _write_rdf_and_validate(kg: KnowledgeGraph, network, out: Path, report: BuildReport,

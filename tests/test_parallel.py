@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.export_html
 import kg.parallel
 import kg.pipeline
 from kg.pipeline import BuildReport, build_graph, extract_file
@@ -87,7 +88,7 @@ def test_available_cores():
     assert 1 <= kg.parallel.available_cores() <= (__import__("os").cpu_count() or 1)
 
 
-# ------------------------------------------------------------------ pages drawn in the background
+# ------------------------------------------------------------------ work in a background process
 
 def test_background_call_returns_raises_and_reports_a_dead_process():
     assert kg.parallel.BackgroundCall(divmod, 7, 2).result() == (3, 1)
@@ -130,9 +131,9 @@ def _export(kg_graph, out: Path, jobs: int) -> tuple[BuildReport, dict[str, byte
     return report, {p.name: p.read_bytes() for p in report.outputs}
 
 
-def test_pages_drawn_in_the_background_equal_pages_drawn_here(monkeypatch, tmp_path, analyzer):
+def test_pages_laid_out_in_the_background_equal_pages_laid_out_here(monkeypatch, tmp_path, analyzer):
     graph = build_graph([ARTICLES], analyzer)
-    monkeypatch.setattr(kg.pipeline, "BACKGROUND_HTML_NODES", 1)
+    monkeypatch.setattr(kg.pipeline, "BACKGROUND_LAYOUT_NODES", 1)
     calls = []
     monkeypatch.setattr(kg.parallel.BackgroundCall, "__init__", _recording(kg.parallel.BackgroundCall.__init__, calls))
     background, files = _export(graph, tmp_path / "two", jobs=2)
@@ -144,10 +145,11 @@ def test_pages_drawn_in_the_background_equal_pages_drawn_here(monkeypatch, tmp_p
     assert background.timings["export html"] > 0
 
 
-def test_pages_are_drawn_here_when_the_background_process_dies(monkeypatch, tmp_path, analyzer, caplog):
+def test_the_layout_is_computed_here_when_the_background_process_dies(monkeypatch, tmp_path, analyzer,
+                                                                      caplog):
     graph = build_graph([ARTICLES], analyzer)
-    monkeypatch.setattr(kg.pipeline, "BACKGROUND_HTML_NODES", 1)
-    monkeypatch.setattr(kg.pipeline, "_timed_pages", _DiesInAChild())
+    monkeypatch.setattr(kg.pipeline, "BACKGROUND_LAYOUT_NODES", 1)
+    monkeypatch.setattr(kg.export_html, "layout_positions", _DiesInAChild())
     _, files = _export(graph, tmp_path / "two", jobs=2)
     assert "the background process died" in caplog.text
     assert files == _export(graph, tmp_path / "one", jobs=1)[1]
@@ -160,11 +162,11 @@ def _recording(function, calls):
     return record
 
 
-_TIMED_PAGES = kg.pipeline._timed_pages
+_LAYOUT_POSITIONS = kg.export_html.layout_positions
 
 
 class _DiesInAChild:
-    """kg.pipeline._timed_pages, except in a process other than the test's: there it exits."""
+    """kg.export_html.layout_positions, except in a process other than the test's: there it exits."""
 
     def __init__(self):
         self.parent = os.getpid()
@@ -172,7 +174,7 @@ class _DiesInAChild:
     def __call__(self, *args):
         if os.getpid() != self.parent:
             os._exit(7)
-        return _TIMED_PAGES(*args)
+        return _LAYOUT_POSITIONS(*args)
 
 
 # ------------------------------------------------------------------ command line
