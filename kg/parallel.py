@@ -9,7 +9,8 @@ and can store the same bytes in the extraction cache without pickling them again
 as files finish; the caller puts them back in input order, so a parallel build equals a serial one.
 
 `BackgroundCall` runs one function in one more such process, for work that can overlap the
-build's own (the HTML pages' layout while the RDF is written and checked).
+build's own (the graph's layout, while the RDF is written and checked and the pages' other
+records are built).
 """
 from __future__ import annotations
 

@@ -250,6 +250,30 @@ def test_export_html_records_styles_and_positions(tmp_path):
     assert '<html lang="zh-CN">' in text
 
 
+def test_export_html_positions_given_are_asked_for_once_after_the_records(tmp_path, monkeypatch):
+    """A build may compute the layout elsewhere: the page asks for it once, having built every
+    other record (so that the work overlaps), and draws each node where it says."""
+    import kg.export_html as export_html
+
+    graph = tiny_graph()
+    edges_added, asked = [], []
+    add_edge = export_html.Network.add_edge
+
+    def recording_add_edge(self, *args, **kwargs):
+        edges_added.append(args)
+        return add_edge(self, *args, **kwargs)
+
+    def positions():
+        asked.append(len(edges_added))
+        return {node: (float(i), 10.0 + i) for i, node in enumerate(sorted(graph.nodes))}
+
+    monkeypatch.setattr(export_html.Network, "add_edge", recording_add_edge)
+    data = embedded(render(graph, tmp_path, positions=positions))
+    assert asked == [graph.number_of_edges()]
+    assert {n["id"]: (n["x"], n["y"]) for n in data["nodes"]} == {
+        "d1": (0.0, 10.0), "h1": (1.0, 11.0), "p1": (2.0, 12.0)}
+
+
 def test_layout_components_packed_and_nodes_apart():
     g = nx.MultiDiGraph()
     for i in range(30):  # a star, a path, and isolated nodes
