@@ -775,8 +775,12 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         drawn = grouped
     else:
         drawn = positions() if positions is not None else layout_positions(graph)
-    for record, node in zip(net.nodes, names):  # both in the order the nodes were added
-        record["x"], record["y"] = drawn[node]
+    # pyvis keeps the first of the nodes that share an id (str(node)): it takes that one's place
+    first_of_id: dict[str, Any] = {}
+    for node in names:
+        first_of_id.setdefault(ids[node], node)
+    for record in net.nodes:
+        record["x"], record["y"] = drawn[first_of_id[record["id"]]]
 
     view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "groups": groups,
             "types": dict(type_counts), "kinds": dict(kind_counts),

@@ -274,6 +274,20 @@ def test_export_html_positions_given_are_asked_for_once_after_the_records(tmp_pa
         "d1": (0.0, 10.0), "h1": (1.0, 11.0), "p1": (2.0, 12.0)}
 
 
+def test_export_html_nodes_sharing_an_id_do_not_shift_the_others_positions(tmp_path):
+    """pyvis keeps one of the nodes whose ids (str(node)) collide; every other node is still drawn
+    at its own position."""
+    graph = nx.MultiDiGraph()
+    graph.add_node(1, name="甲", type="Hospital")
+    graph.add_node("1", name="乙", type="Doctor")
+    graph.add_node("z", name="丙", type="Doctor")
+    graph.add_edge("1", "z", kind="worksAt")
+    where = {1: (1.0, 1.0), "1": (2.0, 2.0), "z": (3.0, 3.0)}
+    data = embedded(render(graph, tmp_path, positions=lambda: where))
+    drawn = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    assert drawn["z"] == (3.0, 3.0) and drawn["1"] in ((1.0, 1.0), (2.0, 2.0))
+
+
 def test_layout_components_packed_and_nodes_apart():
     g = nx.MultiDiGraph()
     for i in range(30):  # a star, a path, and isolated nodes
