@@ -3,7 +3,7 @@
 Needs the optional extra: `pip install hospital-kg[distributed]` (dask[distributed]).
 
 - Extraction, nearly all of a build's time, is independent per file: a `dask.bag` maps
-  `pipeline.extract_file` over the input files on whatever the scheduler is (the synchronous
+  `extract.extract_file` over the input files on whatever the scheduler is (the synchronous
   scheduler, local processes, a `distributed.LocalCluster`, or a cluster a `Client` points at:
   dask-jobqueue on SLURM/PBS, Kubernetes, ...). Each worker process builds the analyzer once
   (`default_analyzer` is cached per process). Workers must see the input paths (shared storage).
@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import KnowledgeGraph
-from .pipeline import BuildReport, FileResult, extract_file
+from .extract import FileResult, extract_file
+from .pipeline import BuildReport
 from .read import find_inputs
 from .resolve import resolve
 

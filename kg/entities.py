@@ -28,6 +28,8 @@ from . import lexicon
 from .clean import CJK
 from .lac import PersonTagger
 from .model import Article, Mention, Sentence
+from .pairs import load_model
+from .tagger import load_tagger
 from .split import MONTH_DAY, resolve_date
 
 jieba.setLogLevel(logging.WARNING)
@@ -101,6 +103,9 @@ class Analyzer:
     condition_re: re.Pattern
     condition_suffixes: tuple[str, ...]
     places: dict[str, lexicon.Place] = field(repr=False)
+    # the trained decision layer (kg/models), None where no model ships: the rules decide then
+    mention_tagger: object | None = field(default=None, repr=False)
+    relation_model: object | None = field(default=None, repr=False)
 
 
 CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
@@ -191,6 +196,8 @@ def _analyzer(use_lac: bool) -> Analyzer:
         condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
                                         key=len, reverse=True)),
         places=places,
+        mention_tagger=load_tagger(),
+        relation_model=load_model(),
     )
 
 
@@ -235,12 +242,14 @@ def tokenize(analyzer: Analyzer, text: str) -> list[Token]:
     return tokens
 
 
-def extract_mentions(article: Article, analyzer: Analyzer) -> tuple[Mention, ...]:
-    """Every entity mention in the article, offsets into article.text."""
+def extract_mentions(article: Article, analyzer: Analyzer, tokens: list[Token] | None = None,
+                     people: list[tuple[int, int]] | None = None) -> tuple[Mention, ...]:
+    """Every entity mention the rules find in the article, offsets into article.text. `tokens`
+    and `people` are the article's `tokenize` and `person_spans`, when the caller has them."""
     # The tokenizer and the name model run once over the article (LAC per paragraph: one call per
     # sentence costs twice as much); each sentence then takes its slice.
-    tokens = tokenize(analyzer, article.text)
-    people = _lac_people(article.text, analyzer)
+    tokens = tokenize(analyzer, article.text) if tokens is None else tokens
+    people = person_spans(article.text, analyzer) if people is None else people
     # both lists are in text order: each sentence's share is found by bisection, not by a scan
     token_starts = [t.start for t in tokens]
     people_starts = [s for s, _ in people]
@@ -256,7 +265,7 @@ def extract_mentions(article: Article, analyzer: Analyzer) -> tuple[Mention, ...
     return tuple(found)
 
 
-def _lac_people(text: str, an: Analyzer) -> list[tuple[int, int]]:
+def person_spans(text: str, an: Analyzer) -> list[tuple[int, int]]:
     """Spans LAC tags PER, one run per paragraph; 约|汉内斯·通博萨 pieces joined at the dot."""
     if an.lac is None:
         return []
@@ -567,7 +576,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer, unit_ends: set[int] = 
                 end -= k  # 习总|书记: the name stops where a title begins
                 break
         name = text[start:end]
-        name = _strip_titles(name, an)
+        name = strip_titles(name, an)
         if not name:
             continue
         if len(name) == 3 and name[0] in FUNCTION_CHARS and self_is_name(name[1:], an):
@@ -610,7 +619,7 @@ def self_is_name(name: str, an: Analyzer) -> bool:
     return name[0] in an.surnames and len(name) <= 3
 
 
-def _strip_titles(name: str, an: Analyzer) -> str:
+def strip_titles(name: str, an: Analyzer) -> str:
     for _ in range(2):
         head = an.title_re.match(name)
         if head and len(name) - head.end() >= 2:
@@ -736,6 +745,11 @@ def _sentence_dates(text: str, article_date: str | None) -> list[tuple[int, str]
         if date:
             found.append((year.start() if year else match.start(), date))
     return found
+
+
+def sentence_event_date(text: str, position: int, article_date: str | None) -> str | None:
+    """The date of an event named at `position` of a sentence (see _date_for)."""
+    return _date_for(_sentence_dates(text, article_date), position)
 
 
 def _date_for(dates: list[tuple[int, str]], position: int) -> str | None:

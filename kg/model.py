@@ -12,6 +12,19 @@ ORG_TYPES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organ
 ENTITY_TYPES = ORG_TYPES + PERSON_TYPES + ("Place", "Event", "Condition")
 RELATION_KINDS = ("aidedBy", "treated", "hosted", "worksAt", "partOf", "participatedIn",
                   "locatedIn", "hasCondition")
+_PEOPLE, _BODIES = frozenset(PERSON_TYPES), frozenset(ORG_TYPES)
+# The types each relation may join, head then tail: the ontology's domains and ranges
+# (ontology/shapes.ttl; a department is an organisation).
+RELATION_ENDS = {
+    "aidedBy": (_BODIES | {"Place"}, _BODIES),
+    "treated": (frozenset({"Doctor"}), frozenset({"Patient"})),
+    "hosted": (_BODIES, frozenset({"Event"})),
+    "worksAt": (_PEOPLE, _BODIES),
+    "partOf": (_BODIES, _BODIES),
+    "participatedIn": (_PEOPLE | _BODIES, frozenset({"Event"})),
+    "locatedIn": (_BODIES | {"Event"}, frozenset({"Place"})),
+    "hasCondition": (frozenset({"Patient"}), frozenset({"Condition"})),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,16 @@ class Mention:
     @property
     def key(self) -> str:
         return self.name or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """What the rules and the off-the-shelf taggers propose for one article, before the trained
+    models decide: jieba's tokens, LAC's person spans, the rules' mentions."""
+
+    tokens: tuple  # kg.entities.Token, in text order
+    people: tuple[tuple[int, int], ...]
+    mentions: tuple[Mention, ...]
 
 
 @dataclass(frozen=True, slots=True)

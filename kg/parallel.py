@@ -3,7 +3,7 @@
 Workers start with the `forkserver` method where the platform has it (else `spawn`), never a bare
 `fork` of a parent that may already run threads (ONNX Runtime, tqdm). The server preloads the kg
 modules once, so each worker only builds its analyzer, in the pool's initializer. A task is one
-input file: the worker reads, cleans, splits and extracts it (`pipeline.extract_file`) and returns
+input file: the worker reads, cleans, splits and extracts it (`extract.extract_file`) and returns
 a `FileResult` of model dataclasses, its extractions pickled once, as bytes: the parent loads them
 and can store the same bytes in the extraction cache without pickling them again. Results arrive
 as files finish; the caller puts them back in input order, so a parallel build equals a serial one.
@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .pipeline import FileResult, extract_file
+from .extract import FileResult, extract_file
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _context():
     method = "forkserver" if "forkserver" in methods else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["kg.pipeline"])
+        ctx.set_forkserver_preload(["kg.extract"])
     return ctx
 
 

@@ -1,5 +1,8 @@
 """The order of the stages: read → clean → split → extract → resolve → graph → export.
 
+The per-file stages (read to extract) are `kg.extract`'s; this module runs them over every input
+(here, on a process pool or from the cache), then resolves and exports.
+
 Each stage is a plain function; this module runs them, times them, and names the stage and file
 in any error.
 """
@@ -16,14 +19,12 @@ from pathlib import Path
 
 from . import export_html, export_rdf
 from .cache import ExtractionCache, build_fingerprint, file_digest
-from .clean import clean_document
-from .entities import Analyzer, default_analyzer, extract_mentions, find_publisher
+from .entities import Analyzer, default_analyzer
+from .extract import FileResult, decide, document_articles, extract, extract_file, propose  # noqa: F401
 from .graph import to_networkx
-from .model import Article, Document, Extraction, KnowledgeGraph
-from .read import Failure, ReadError, find_inputs, read_document
-from .relations import extract_relations
+from .model import Extraction, KnowledgeGraph
+from .read import Failure, find_inputs
 from .resolve import resolve
-from .split import split_articles
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +39,6 @@ class BuildReport:
     cached: int = 0  # files whose extractions came from the cache
 
 
-def document_articles(doc: Document, analyzer: Analyzer) -> tuple[Article, ...]:
-    clean = clean_document(doc)
-    if not clean.publisher:
-        # the breadcrumb or dateline that names the site is boilerplate, so look at the raw text too
-        raw = doc.text if doc.format == "text" else ""
-        publisher = find_publisher(clean.text, analyzer) or find_publisher(raw[:3000], analyzer)
-        if publisher:
-            clean = type(clean)(clean.text, clean.title, clean.date, publisher)
-    return split_articles(clean, doc.source)
-
-
-def extract(article: Article, analyzer: Analyzer) -> Extraction:
-    mentions = extract_mentions(article, analyzer)
-    mentions, relations = extract_relations(article, mentions, analyzer)
-    return Extraction(article, mentions, relations)
-
-
 def input_fingerprint(inputs: Iterable[str | Path], settings: tuple[str, ...]) -> str:
     """The fingerprint (kg.cache.build_fingerprint) of a build of `inputs` with `settings`: equal
     fingerprints, equal outputs."""
@@ -66,40 +50,6 @@ def input_fingerprint(inputs: Iterable[str | Path], settings: tuple[str, ...]) -
 # Fewer files to extract than this run in-process: each pool worker first builds its own analyzer
 # (seconds), which a handful of files does not repay.
 POOL_MIN_FILES = 16
-
-
-@dataclass(frozen=True, slots=True)
-class FileResult:
-    """What one input file gave: its extractions, or the failure that stopped it. Pool workers
-    return it, so it holds only picklable model dataclasses."""
-
-    source: str
-    extractions: tuple[Extraction, ...] | None = None
-    failure: Failure | None = None
-    read: bool = False  # decoded; a file that fails in extraction still counts as read
-    digest: str | None = None  # sha256 of the bytes, when the cache asked for it
-    timings: tuple[tuple[str, float], ...] = ()
-
-
-def extract_file(path: str | Path, analyzer: Analyzer, digest: bool = False) -> FileResult:
-    """Read, clean, split and extract one file. The per-file unit of serial, pool and Dask builds."""
-    source = str(path)
-    checksum = file_digest(path) if digest else None
-    try:
-        doc = read_document(Path(path))
-    except ReadError as err:
-        return FileResult(source, failure=Failure(source, str(err), err.kind), digest=checksum)
-    try:
-        started = time.perf_counter()
-        articles = document_articles(doc, analyzer)
-        split = time.perf_counter()
-        extractions = tuple(extract(article, analyzer) for article in articles)
-        done = time.perf_counter()
-    except Exception as err:  # noqa: BLE001 - one bad file must not stop a build
-        return FileResult(source, failure=Failure(source, f"{type(err).__name__}: {err}"), read=True,
-                          digest=checksum)
-    return FileResult(source, extractions, read=True, digest=checksum,
-                      timings=(("clean+split", split - started), ("extract", done - split)))
 
 
 def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,

@@ -14,8 +14,8 @@ from functools import lru_cache
 from collections import Counter, defaultdict
 
 from . import lexicon
-from .model import (Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention, PERSON_TYPES,
-                    Relation)
+from .model import (RELATION_ENDS, Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention,
+                    PERSON_TYPES, Relation)
 
 ABBREVIATION = re.compile(r"（(?:后|以下|下)?简称[“\"]?([\u4e00-\u9fff\w]{2,12})[”\"]?）")
 GROUP_SLUG = {"Hospital": "hospital", "Department": "department", "MedicalTeam": "team",
@@ -110,6 +110,9 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
             tail = _lookup(entities, r.tail, cluster)
         if head is None or tail is None or head.id == tail.id:
             continue
+        heads, tails = RELATION_ENDS[r.kind]
+        if head.type not in heads or tail.type not in tails:
+            continue  # a person typed from all their mentions may no longer fit (a doctor who was a patient)
         relations[(head.id, r.kind, tail.id)].append(r.evidence)
 
     # synthetic mentions (publisher as a department's home) become entities when missing

@@ -473,16 +473,16 @@ def test_bad_input_build_reports_every_bad_file_once_and_goes_on(corpus, tmp_pat
 
 def test_bad_input_build_survives_a_crash_in_a_stage(tmp_path, capsys, caplog, monkeypatch,
                                                      analyzer) -> None:
-    import kg.pipeline
+    import kg.extract
 
-    real = kg.pipeline.document_articles
+    real = kg.extract.document_articles
 
     def crash_on_second(doc, an):
         if "second" in doc.source:
             raise RuntimeError("boom\nin two lines")
         return real(doc, an)
 
-    monkeypatch.setattr(kg.pipeline, "document_articles", crash_on_second)
+    monkeypatch.setattr(kg.extract, "document_articles", crash_on_second)
     (tmp_path / "first.txt").write_bytes(GOOD)
     (tmp_path / "second.txt").write_bytes(GOOD)
     out = tmp_path / "out"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import kg.extract
 import kg.pipeline
 from kg.model import ENTITY_TYPES, RELATION_KINDS
 from kg.pipeline import BuildReport, build_graph, document_articles
@@ -160,14 +161,14 @@ def test_pipeline_build_is_deterministic(analyzer) -> None:
 
 
 def test_pipeline_one_bad_file_does_not_stop_the_build(analyzer, monkeypatch) -> None:
-    real = kg.pipeline.document_articles
+    real = kg.extract.document_articles
 
     def flaky(doc, an):
         if doc.source.endswith("gb18030.txt"):
             raise ValueError("boom")
         return real(doc, an)
 
-    monkeypatch.setattr(kg.pipeline, "document_articles", flaky)
+    monkeypatch.setattr(kg.extract, "document_articles", flaky)
     report = BuildReport()
     graph = build_graph([ARTICLES / "gb18030.txt", ARTICLES / "plain_utf8.txt"], analyzer, report)
     assert [(Path(f.source).name, f.reason) for f in report.failures] == [("gb18030.txt", "ValueError: boom")]

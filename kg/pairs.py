@@ -1,0 +1,210 @@
+"""Stage 4b, decided: which pairs of mentions are related, as a model trained on the annotations says.
+
+The rules of `kg.relations` propose relations; this stage weighs every candidate pair instead: each
+ordered pair of mentions in a sentence whose types fit a relation kind, plus every pair a rule
+proposed (the publisher, bylines and titles reach across sentences). A logistic regression per
+kind (trained with scikit-learn by `kg.train`, applied here as a plain dot product, so a build does
+not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
+order, the distance, the words between and around, the trigger words and where they stand, the
+other mentions between, and each rule's vote. Pairs scoring at or above the kind's threshold (chosen
+on cross-validated predictions at training time) are the relations.
+"""
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from . import lexicon
+from .model import RELATION_ENDS, Article, Evidence, Mention, MentionRelation
+
+MODEL_PACKAGE = "kg.models"
+MODEL_FILE = "relations.json"
+# Care is between a doctor and a patient, but the titles next to a name often do not say which a
+# person is: a pair of care may join a plain Person, and the accepted relation types them.
+CARE_TYPES = {"treated": ("Doctor", "Patient"), "hasCondition": ("Patient", None)}
+PAIR_ENDS = dict(RELATION_ENDS,
+                 treated=(RELATION_ENDS["treated"][0] | {"Person"}, RELATION_ENDS["treated"][1] | {"Person"}),
+                 hasCondition=(RELATION_ENDS["hasCondition"][0] | {"Person"}, RELATION_ENDS["hasCondition"][1]))
+# Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
+MAX_GAP = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A candidate relation: two mentions, a kind, the sentence it is read from, the rules' votes."""
+
+    head: Mention
+    kind: str
+    tail: Mention
+    evidence: Evidence
+    rule: bool  # a rule proposed exactly this relation
+
+
+@lru_cache(maxsize=1)
+def _triggers() -> tuple[tuple[str, str], ...]:
+    """(word, kind) of the trigger lexicon's literal words, longest first."""
+    found = {(e.term, e.type) for e in lexicon.load("triggers.tsv") if "…" not in e.term}
+    return tuple(sorted(found, key=lambda e: (-len(e[0]), e)))
+
+
+def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
+                    rule_relations: tuple[MentionRelation, ...]) -> list[Pair]:
+    """Every pair the model weighs, in a stable order (sentence, head, tail, kind)."""
+    voted = {(id(r.head), r.kind, id(r.tail)) for r in rule_relations}
+    pairs: dict[tuple, Pair] = {}
+    for sentence in article.sentences:
+        inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
+        evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+        for head in inside:
+            for tail in inside:
+                if head is tail or head.key == tail.key or abs(head.start - tail.start) > MAX_GAP:
+                    continue
+                for kind, (heads, tails) in PAIR_ENDS.items():
+                    if head.label in heads and tail.label in tails:
+                        key = (id(head), kind, id(tail))
+                        pairs.setdefault(key, Pair(head, kind, tail, evidence, key in voted))
+    for r in rule_relations:  # the rules' cross-sentence and implied pairs
+        key = (id(r.head), r.kind, id(r.tail))
+        if key not in pairs:
+            pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
+    return list(pairs.values())
+
+
+def _bucket(n: int) -> str:
+    for limit in (0, 1, 2, 4, 8, 16, 32, 64):
+        if n <= limit:
+            return str(limit)
+    return "more"
+
+
+def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
+                  rule_relations: tuple[MentionRelation, ...] = ()) -> list[str]:
+    """The features of one candidate pair (strings; the model holds a weight for each)."""
+    head, tail, text = pair.head, pair.tail, article.text
+    first, second = (head, tail) if head.start <= tail.start else (tail, head)
+    virtual = head.end == head.start or tail.end == tail.start
+    features = [f"ht={head.label}>{tail.label}", f"order={'ht' if first is head else 'th'}"]
+    if pair.rule:
+        features.append("rule")
+    if virtual:
+        features.append(f"virtual={'h' if head.end == head.start else 't'}")
+    s0, s1 = pair.evidence.start, pair.evidence.end
+    if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
+        features.append("cross-sentence")
+        return features
+    gap = text[first.end:second.start] if second.start >= first.end else ""
+    features.append(f"gap={_bucket(len(gap))}")
+    if len(gap) <= 4:
+        features.append(f"between={gap}")
+    for a, b in zip(gap, gap[1:]):
+        features.append(f"bb={a}{b}")
+    for mark in "，、；：（）“”和与及的在由":
+        if mark in gap:
+            features.append(f"bmark={mark}")
+    between = [m for m in mentions if first.end <= m.start and m.end <= second.start and m.end > m.start]
+    features.append(f"nbetween={_bucket(len(between))}")
+    features.extend(sorted({f"mid={m.label}" for m in between}))
+    if any(m.label == head.label for m in between):
+        features.append("mid=same-as-head")
+    if any(m.label == tail.label for m in between):
+        features.append("mid=same-as-tail")
+    for name, m in (("h", head), ("t", tail)):
+        features.append(f"{name}L1={text[m.start - 1:m.start] if m.start > s0 else '^'}")
+        features.append(f"{name}L2={text[max(s0, m.start - 2):m.start]}")
+        features.append(f"{name}R1={text[m.end:m.end + 1] if m.end < s1 else '$'}")
+        features.append(f"{name}R2={text[m.end:min(s1, m.end + 2)]}")
+        features.append(f"{name}first={all(x.start >= m.start for x in mentions if x.label == m.label and s0 <= x.start < s1)}")
+    sentence = text[s0:s1]
+    for word, kind in _triggers():
+        at = sentence.find(word)
+        if at < 0:
+            continue
+        at += s0
+        where = "before" if at < first.start else "between" if at < second.start else "after"
+        features.append(f"trig={word}@{where}")
+        features.append(f"trigk={kind}@{where}")
+    others = {r.kind for r in rule_relations if r.head is head and r.tail is tail and r.kind != pair.kind}
+    features.extend(f"rule-other={k}" for k in sorted(others))
+    return features
+
+
+class RelationModel:
+    """Per kind: a bias, a threshold and a weight per feature."""
+
+    def __init__(self, kinds: dict[str, dict]) -> None:
+        self.kinds = kinds
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RelationModel":
+        from .models import check_meta
+
+        check_meta(Path(path))
+        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["kinds"])
+
+    def probability(self, kind: str, features: list[str]) -> float | None:
+        model = self.kinds.get(kind)
+        if model is None:
+            return None
+        weights = model["weights"]
+        score = model["bias"] + sum(weights.get(f, 0.0) for f in features)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
+
+    def accepts(self, kind: str, features: list[str], rule: bool) -> bool:
+        """Whether a pair is a relation: at or above the kind's threshold for pairs a rule
+        proposed, or for the others (both chosen at training time); the rule's vote where the
+        model has no weights for the kind."""
+        p = self.probability(kind, features)
+        if p is None:
+            return rule
+        model = self.kinds[kind]
+        return p >= (model.get("threshold_rule", model["threshold"]) if rule else model["threshold"])
+
+
+def load_model(path: str | Path | None = None) -> RelationModel | None:
+    """The shipped relation model (kg/models/relations.json); None when none ships."""
+    if path is None:
+        found = importlib.resources.files(MODEL_PACKAGE).joinpath(MODEL_FILE)
+        if not found.is_file():
+            return None
+        path = Path(str(found))
+    return RelationModel.load(path)
+
+
+def decide_relations(article: Article, mentions: tuple[Mention, ...],
+                     rule_relations: tuple[MentionRelation, ...], model: RelationModel | None
+                     ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
+    """The mentions and the relations the model accepts among the candidate pairs (the rules'
+    own when there is no model). A plain Person the model puts in a relation of care becomes the
+    Doctor or Patient that relation needs (CARE_TYPES)."""
+    if model is None:
+        return mentions, rule_relations
+    accepted = [p for p, features in iter_features(article, mentions, rule_relations)
+                if model.accepts(p.kind, features, p.rule)]
+    retyped: dict[int, Mention] = {}
+    for pair in accepted:
+        for mention, label in zip((pair.head, pair.tail), CARE_TYPES.get(pair.kind, (None, None))):
+            if label and mention.label == "Person" and id(mention) not in retyped:
+                retyped[id(mention)] = replace(mention, label=label)
+
+    def current(m: Mention) -> Mention:
+        return retyped.get(id(m), m)
+
+    relations = []
+    for pair in accepted:
+        head, tail = current(pair.head), current(pair.tail)
+        heads, tails = RELATION_ENDS[pair.kind]
+        if head.label in heads and tail.label in tails:
+            relations.append(MentionRelation(head, pair.kind, tail, pair.evidence))
+    return tuple(current(m) for m in mentions), tuple(relations)
+
+
+def iter_features(article: Article, mentions: tuple[Mention, ...],
+                  rule_relations: tuple[MentionRelation, ...]) -> Iterator[tuple[Pair, list[str]]]:
+    """Each candidate pair with its features: what training labels and prediction scores."""
+    for pair in candidate_pairs(article, mentions, rule_relations):
+        yield pair, pair_features(pair, article, mentions, rule_relations)

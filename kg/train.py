@@ -1,0 +1,487 @@
+"""Training and cross-validation of the trained stages (`make train`, `make eval`).
+
+    python -m kg.train SET... [--out kg/models] [--cv] [--scorer score.py]
+
+Each SET is `ARTICLES_DIR:GOLD_DIR` (gold in the scorer's format, one JSON file per article file,
+see the README). Training is deterministic: documents are taken in sorted order, CRFsuite's L-BFGS
+and liblinear have no random state, and the config below is fixed, so the same data give the same
+model bytes.
+
+1. Every annotated file is read, cleaned and split as a build does, and the rules, jieba and LAC
+   propose their candidates (`pipeline.propose`).
+2. Mentions: each gold name is projected onto the cleaned text (every occurrence, longest first)
+   to give each character its BIO label; a CRF learns them from `tagger.char_features`.
+3. Relations: the candidate pairs of `pairs.candidate_pairs`, over the mentions the tagger gives
+   on documents it was not trained on (5 folds), are labelled by the gold relations; a logistic
+   regression per kind learns them from `pairs.pair_features`; each kind's threshold is the one
+   that maximises its F1 on cross-validated predictions.
+4. With `--cv`, the whole procedure is also run with each set left out and on 5 folds by document,
+   and every held-out document is built and scored by the scorer: the only figures to quote.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Article, Candidates, Extraction, Mention, PERSON_TYPES, RELATION_KINDS
+from .models import write_meta
+
+CONFIG = {
+    # chosen by 5-fold cross-validation among c1 0.05-1.0, c2 0.01-1.0 (entity F1 0.78-0.79)
+    "tagger": {"c1": 0.1, "c2": 1.0, "max_iterations": 150, "feature.possible_transitions": True},
+    "relations": {"C": 0.5, "folds": 5},
+    "cv_folds": 5,
+}
+GROUPS = {t: "Person" for t in PERSON_TYPES} | {
+    "MedicalTeam": "Organization", "GovernmentAgency": "Organization", "Organization": "Organization",
+    "Hospital": "Hospital", "Department": "Department", "Place": "Place", "Event": "Event",
+    "Condition": "Condition"}
+BIO = {"Hospital": "HOS", "Department": "DEP", "Organization": "ORG", "Person": "PER",
+       "Place": "PLA", "Event": "EVT", "Condition": "CON"}
+
+
+def norm(name: str) -> str:
+    """Names as the scorer compares them: NFKC, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", name).replace("•", "·").split())
+
+
+@dataclass(frozen=True)
+class GoldEntity:
+    id: str
+    group: str
+    names: frozenset[str]
+    date: str | None
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    document: str
+    entities: tuple[GoldEntity, ...]
+    relations: frozenset[tuple[str, str, str]]
+
+
+@dataclass
+class Document:
+    """One annotated file: its set, its gold, and each of its stories with their candidates."""
+
+    set: str
+    source: Path
+    gold_path: Path
+    gold: GoldDocument
+    stories: list[tuple[Article, Candidates]]
+
+
+def load_gold(path: Path) -> GoldDocument:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entities = tuple(GoldEntity(e["id"], GROUPS[e["type"]],
+                                frozenset(norm(n) for n in [e["name"], *e.get("aliases", [])]),
+                                e.get("date")) for e in data["entities"])
+    relations = frozenset((r["type"], r["head"], r["tail"]) for r in data["relations"])
+    return GoldDocument(data["document"], entities, relations)
+
+
+def load_documents(sets: Sequence[tuple[str, Path, Path]], analyzer) -> list[Document]:
+    """Every annotated file of the sets (name, articles folder, gold folder), in sorted order."""
+    from .extract import document_articles, propose
+    from .read import read_document
+
+    documents = []
+    for name, articles, gold_dir in sets:
+        for gold_path in sorted(gold_dir.glob("*.json")):
+            gold = load_gold(gold_path)
+            source = articles / gold.document
+            stories = [(a, propose(a, analyzer)) for a in document_articles(read_document(source), analyzer)]
+            documents.append(Document(name, source, gold_path, gold, stories))
+    return documents
+
+
+# ------------------------------------------------------------------ mentions
+
+def mention_labels(article: Article, gold: GoldDocument) -> list[list[str]]:
+    """Each sentence's BIO labels: every occurrence of a gold name, longest names first."""
+    text = article.text
+    labels = ["O"] * len(text)
+    names = sorted({(n, e.group) for e in gold.entities for n in e.names if len(n) >= 2},
+                   key=lambda x: (-len(x[0]), x))
+    for name, group in names:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if all(label == "O" for label in labels[start:end]):
+                labels[start] = f"B-{BIO[group]}"
+                for i in range(start + 1, end):
+                    labels[i] = f"I-{BIO[group]}"
+            start = text.find(name, start + 1)
+    return [labels[s.start:s.end] for s in article.sentences]
+
+
+def fit_tagger(documents: Sequence[Document], path: Path, analyzer) -> Path:
+    import pycrfsuite
+
+    from .tagger import char_features
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for doc in documents:
+        for article, candidates in doc.stories:
+            for rows, labels in zip(char_features(article, candidates, analyzer),
+                                    mention_labels(article, doc.gold)):
+                if rows:
+                    trainer.append(rows, labels)
+    trainer.set_params(CONFIG["tagger"])
+    trainer.train(str(path))
+    return path
+
+
+# ------------------------------------------------------------------ relations
+
+def gold_ids(m: Mention, gold: GoldDocument) -> set[str]:
+    """The gold entities a mention names, matched as the scorer matches nodes."""
+    group = GROUPS.get(m.label)
+    names = {norm(m.key), norm(m.text)} - {""}
+    if group == "Event":
+        return {e.id for e in gold.entities if e.group == "Event" and any(g in p for g in e.names for p in names)
+                and not (m.date and e.date and m.date != e.date)}
+    return {e.id for e in gold.entities if e.group == group and e.names & names}
+
+
+def relation_label(kind: str, head: set[str], tail: set[str], gold: GoldDocument,
+                   part_of: dict[str, set[str]]) -> bool:
+    for h in head:
+        for t in tail:
+            if (kind, h, t) in gold.relations:
+                return True
+            # the scorer takes worksAt to the hospital of the gold department as right
+            if kind == "worksAt" and any(("worksAt", h, unit) in gold.relations and t in part_of[unit]
+                                         for unit in part_of):
+                return True
+    return False
+
+
+def decided_mentions(article: Article, candidates: Candidates, analyzer, tagger):
+    from .relations import extract_relations
+    from .tagger import decide_mentions
+
+    return extract_relations(article, decide_mentions(article, candidates, analyzer, tagger), analyzer)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationExample:
+    document: int  # index: examples are grouped by document for cross-validation
+    kind: str
+    features: list[str]
+    label: bool
+    fact: tuple  # (document, head name, tail name): the pairs of one fact become one edge
+
+
+def relation_examples(documents: Sequence[Document], taggers: dict[str, object], analyzer
+                      ) -> list[RelationExample]:
+    """Every candidate pair, labelled; `taggers` gives the tagger whose mentions each document's
+    pairs are drawn from (by source)."""
+    from .pairs import iter_features
+
+    examples = []
+    for index, doc in enumerate(documents):
+        part_of = defaultdict(set)
+        for kind, h, t in doc.gold.relations:
+            if kind == "partOf":
+                part_of[h].add(t)
+        for article, candidates in doc.stories:
+            mentions, rule_relations = decided_mentions(article, candidates, analyzer, taggers[str(doc.source)])
+            ids = {id(m): gold_ids(m, doc.gold) for m in mentions}
+            for pair, features in iter_features(article, mentions, rule_relations):
+                head = ids.get(id(pair.head)) or gold_ids(pair.head, doc.gold)
+                tail = ids.get(id(pair.tail)) or gold_ids(pair.tail, doc.gold)
+                examples.append(RelationExample(index, pair.kind, features,
+                                                relation_label(pair.kind, head, tail, doc.gold, part_of),
+                                                (index, pair.head.key, pair.tail.key)))
+    return examples
+
+
+def fit_relations(examples) -> dict[str, dict]:
+    """A logistic regression per kind, its threshold from grouped cross-validated predictions."""
+    import numpy as np
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    kinds = {}
+    for kind in RELATION_KINDS:
+        rows = [e for e in examples if e.kind == kind]
+        labels = np.array([e.label for e in rows], dtype=int)
+        if labels.sum() < 3 or labels.sum() == len(labels):
+            continue
+        vectorizer = DictVectorizer()
+        matrix = vectorizer.fit_transform([dict.fromkeys(e.features, 1) for e in rows]).tocsr()
+        matrix.indices, matrix.indptr = matrix.indices.astype(np.int32), matrix.indptr.astype(np.int32)
+        groups = np.array([e.document for e in rows])
+
+        def model():
+            return LogisticRegression(C=CONFIG["relations"]["C"], solver="liblinear", max_iter=1000)
+
+        thresholds = (0.5, 0.5)  # with fewer than two documents there is nothing to cross-validate on
+        folds = min(CONFIG["relations"]["folds"], len(set(groups)))
+        if folds >= 2:
+            predicted = np.zeros(len(rows))
+            for train, test in GroupKFold(n_splits=folds).split(matrix, labels, groups):
+                if 0 < labels[train].sum() < len(train):
+                    predicted[test] = model().fit(matrix[train], labels[train]).predict_proba(matrix[test])[:, 1]
+            thresholds = best_thresholds(predicted, rows)
+        fitted = model().fit(matrix, labels)
+        # weights under 0.01 change no decision here (measured) and would double the file
+        weights = {name: round(float(w), 3) for name, w in zip(vectorizer.feature_names_, fitted.coef_[0])
+                   if abs(w) >= 0.01}
+        kinds[kind] = {"bias": round(float(fitted.intercept_[0]), 4), "threshold": thresholds[1],
+                       "threshold_rule": thresholds[0],
+                       "weights": dict(sorted(weights.items()))}
+    return kinds
+
+
+def best_thresholds(scores, rows: Sequence[RelationExample]) -> tuple[float, float]:
+    """The thresholds (for pairs a rule proposed, for the others) with the best F1 over facts, as
+    the graph counts them: a fact (one head and tail named alike in one document) is predicted
+    when any of its pairs scores at or above its threshold."""
+    grid = [x / 20 for x in range(1, 20)]
+    truth: dict = {}
+    best_score: dict = {}  # fact -> (best score of its voted pairs, of its other pairs)
+    for score, row in zip(scores, rows):
+        truth[row.fact] = truth.get(row.fact, False) or row.label
+        voted, other = best_score.get(row.fact, (-1.0, -1.0))
+        best_score[row.fact] = (max(voted, score), other) if "rule" in row.features else (voted, max(other, score))
+    positives = sum(truth.values())
+    best, best_f1 = (0.5, 0.5), -1.0
+    for voted_at in grid:
+        for other_at in grid:
+            chosen = [fact for fact, (voted, other) in best_score.items() if voted >= voted_at or other >= other_at]
+            tp = sum(truth[fact] for fact in chosen)
+            f1 = 2 * tp / (len(chosen) + positives) if chosen or positives else 0.0
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = (voted_at, other_at), f1
+    return best
+
+
+# ------------------------------------------------------------------ training as a whole
+
+@dataclass
+class Models:
+    tagger_path: Path
+    relations: dict[str, dict]
+
+
+def fingerprint(documents: Sequence[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in documents:
+        digest.update(doc.source.read_bytes())
+        digest.update(json.dumps(sorted(map(list, doc.gold.relations))).encode())
+        digest.update(json.dumps(sorted((e.id, e.group, sorted(e.names)) for e in doc.gold.entities)).encode())
+    return digest.hexdigest()[:16]
+
+
+def folds_of(documents: Sequence[Document], n: int) -> list[int]:
+    """A document's fold: by a hash of its file name, so adding files moves no other."""
+    return [int(hashlib.sha256(doc.source.name.encode()).hexdigest(), 16) % n for doc in documents]
+
+
+def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> Models:
+    """A tagger on all the documents, and a relation model on pairs drawn from the mentions of
+    taggers that did not see each document (5 folds)."""
+    from .tagger import MentionTagger
+
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    tagger_path = fit_tagger(documents, folder / "mentions.crfsuite", analyzer)
+    log(f"  tagger on {len(documents)} documents: {time.perf_counter() - started:.1f} s")
+    folds = folds_of(documents, CONFIG["relations"]["folds"])
+    taggers = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for fold in sorted(set(folds)):
+            inside = [d for d, f in zip(documents, folds) if f != fold]
+            tagger = MentionTagger(fit_tagger(inside, Path(scratch) / f"fold{fold}.crfsuite", analyzer))
+            taggers.update({str(d.source): tagger for d, f in zip(documents, folds) if f == fold})
+        started = time.perf_counter()
+        relations = fit_relations(relation_examples(documents, taggers, analyzer))
+    log(f"  relations: {time.perf_counter() - started:.1f} s")
+    return Models(tagger_path, relations)
+
+
+def write_relations(models: Models, path: Path) -> None:
+    path.write_text(json.dumps({"kinds": models.relations}, ensure_ascii=False, indent=0,
+                               sort_keys=True) + "\n", encoding="utf-8")
+
+
+def analyzer_with(analyzer, models: Models | None):
+    from .pairs import RelationModel
+    from .tagger import MentionTagger
+
+    if models is None:
+        return dataclasses.replace(analyzer, mention_tagger=None, relation_model=None)
+    return dataclasses.replace(analyzer, mention_tagger=MentionTagger(models.tagger_path),
+                               relation_model=RelationModel(models.relations))
+
+
+# ------------------------------------------------------------------ cross-validation
+
+def build_and_score(documents: Sequence[Document], analyzer, scorer, scratch: Path) -> dict:
+    """Build the documents with the analyzer's models and score them; the scorer's report."""
+    from . import export_rdf
+    from .extract import decide
+    from .resolve import resolve
+
+    extractions: list[Extraction] = [decide(a, c, analyzer) for d in documents for a, c in d.stories]
+    kg = resolve(extractions)
+    gold_dir = scratch / "gold"
+    gold_dir.mkdir(parents=True, exist_ok=True)
+    for old in gold_dir.glob("*.json"):
+        old.unlink()
+    for doc in documents:
+        (gold_dir / doc.gold_path.name).write_bytes(doc.gold_path.read_bytes())
+    graph = scratch / "graph.ttl"
+    export_rdf.write_rdf(export_rdf.Triples(kg), graph, "ttl")
+    return scorer.score(graph, gold_dir)
+
+
+def counts(report: dict) -> dict[str, list[float]]:
+    """tp (predicted side), predicted, tp (gold side), gold of each line of a scorer report."""
+    found = {}
+    for part in ("entity", "relation"):
+        for key, v in report[part].items():
+            if isinstance(v, dict):
+                found[f"{part} {key}"] = [v["precision"] * v["predicted"], v["predicted"],
+                                          v["recall"] * v["gold"], v["gold"]]
+    found["person types"] = [report["entity"].get("person_fine_type_accuracy", 0.0)
+                             * report["entity"].get("Person", {}).get("gold", 0) *
+                             report["entity"].get("Person", {}).get("recall", 0.0),
+                             0, report["entity"].get("Person", {}).get("gold", 0) *
+                             report["entity"].get("Person", {}).get("recall", 0.0), 0]
+    return found
+
+
+def add(total: dict, part: dict) -> None:
+    for key, values in part.items():
+        total[key] = [a + b for a, b in zip(total.get(key, [0, 0, 0, 0]), values)]
+
+
+def f1_row(values: list[float]) -> tuple[float, float, float]:
+    tp_pred, predicted, tp_gold, gold = values
+    p = tp_pred / predicted if predicted else 0.0
+    r = tp_gold / gold if gold else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+SUMMARY = ("entity all", "relation all", "relation aidedBy", "relation treated", "relation hosted",
+           "relation worksAt")
+
+
+def summary_line(name: str, total: dict) -> str:
+    cells = [f"{f1_row(total.get(key, [0, 0, 0, 0]))[2]:.3f}" for key in SUMMARY]
+    matched = total.get("person types", [0, 0, 0, 0])
+    person = matched[0] / matched[2] if matched[2] else 0.0
+    return f"| {name} | " + " | ".join(cells) + f" | {person:.3f} |"
+
+
+def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print) -> list[str]:
+    """Leave-one-set-out and 5-fold-by-document scores, each held-out part built by models trained
+    without it; also the rules alone and the models scored on what they were trained on."""
+    lines = ["| held out | entity F1 | relation F1 | aidedBy | treated | hosted | worksAt | person type |",
+             "|---|---|---|---|---|---|---|---|"]
+    sets = sorted({d.set for d in documents})
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        rules_total: dict = {}
+        for name in sets:
+            part = [d for d in documents if d.set == name]
+            add(rules_total, counts(build_and_score(part, analyzer_with(analyzer, None), scorer, scratch)))
+        lines.append(summary_line("rules alone (all 71, seen by the rules' authors)", rules_total))
+        for name in sets:
+            train_docs = [d for d in documents if d.set != name]
+            test_docs = [d for d in documents if d.set == name]
+            models = train(train_docs, scratch / f"loso-{name}", analyzer, log=log)
+            total: dict = {}
+            add(total, counts(build_and_score(test_docs, analyzer_with(analyzer, models), scorer, scratch)))
+            lines.append(summary_line(f"set {name} (trained on the others)", total))
+        folds = folds_of(documents, CONFIG["cv_folds"])
+        cv_total: dict = {}
+        for fold in sorted(set(folds)):
+            train_docs = [d for d, f in zip(documents, folds) if f != fold]
+            test_docs = [d for d, f in zip(documents, folds) if f == fold]
+            models = train(train_docs, scratch / f"fold-{fold}", analyzer, log=log)
+            add(cv_total, counts(build_and_score(test_docs, analyzer_with(analyzer, models), scorer, scratch)))
+            log(f"  fold {fold}: {len(test_docs)} held out")
+        lines.append(summary_line(f"5 folds by document (all {len(documents)})", cv_total))
+        models = train(documents, scratch / "all", analyzer, log=log)
+        seen: dict = {}
+        for name in sets:
+            part = [d for d in documents if d.set == name]
+            add(seen, counts(build_and_score(part, analyzer_with(analyzer, models), scorer, scratch)))
+        lines.append(summary_line("trained on all, scored on the same (not a figure to quote)", seen))
+    return lines
+
+
+def load_scorer(path: Path):
+    spec = importlib.util.spec_from_file_location("kg_scorer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_set(text: str) -> tuple[str, Path, Path]:
+    articles, _, gold = text.partition(":")
+    if not gold:
+        raise argparse.ArgumentTypeError(f"{text}: expected ARTICLES_DIR:GOLD_DIR")
+    articles_path, gold_path = Path(articles), Path(gold)
+    for path in (articles_path, gold_path):
+        if not path.is_dir():
+            raise argparse.ArgumentTypeError(f"{path}: no such folder")
+    return articles_path.name if articles_path.name != "articles" else articles_path.parent.name, \
+        articles_path, gold_path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kg.train", description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=parse_set, metavar="ARTICLES_DIR:GOLD_DIR")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "models",
+                        help="where the models are written (default: the package's kg/models)")
+    parser.add_argument("--cv", action="store_true", help="only cross-validate: print the table, write no model")
+    parser.add_argument("--scorer", type=Path,
+                        help="the scorer (score.py): cross-validate with it, and keep the figures in "
+                             "the models' meta records")
+    args = parser.parse_args(argv)
+    if args.cv and args.scorer is None:
+        parser.error("--cv needs --scorer")
+    from .entities import default_analyzer
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    analyzer = analyzer_with(default_analyzer(), None)
+    started = time.perf_counter()
+    documents = load_documents(args.sets, analyzer)
+    log(f"{len(documents)} annotated files, {sum(len(d.stories) for d in documents)} stories "
+        f"({time.perf_counter() - started:.1f} s)")
+    table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log) if args.scorer else []
+    if table:
+        print("\n".join(table), flush=True)
+    if args.cv:
+        return 0
+    models = train(documents, args.out, analyzer, log=log)
+    write_relations(models, args.out / "relations.json")
+    meta = {"documents": len(documents), "data": fingerprint(documents), "config": CONFIG,
+            "sets": sorted({d.set for d in documents}), "cross_validated": table}
+    for model in (models.tagger_path, args.out / "relations.json"):
+        write_meta(model, meta)
+    log(f"models written to {args.out} ({time.perf_counter() - started:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

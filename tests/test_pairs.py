@@ -1,0 +1,79 @@
+"""The relation classifier: which pairs it weighs, their features, and its decision."""
+from __future__ import annotations
+
+from kg.model import Evidence, Mention, MentionRelation
+from kg.pairs import RelationModel, candidate_pairs, decide_relations, pair_features
+
+TEXT = "青川县人民医院心内科主任王立新为患者李某实施手术。"
+
+
+def _mentions(article):
+    return (Mention(article.id, 0, 7, "Hospital", "青川县人民医院", "青川县人民医院"),
+            Mention(article.id, 7, 10, "Department", "心内科", "心内科"),
+            Mention(article.id, 12, 15, "Doctor", "王立新", "王立新"),
+            Mention(article.id, 18, 20, "Patient", "李某", "李某"))
+
+
+def test_pairs_candidates_are_typed_pairs_of_a_sentence(make_article) -> None:
+    article = make_article(TEXT)
+    pairs = {(p.head.text, p.kind, p.tail.text) for p in candidate_pairs(article, _mentions(article), ())}
+    assert ("王立新", "worksAt", "心内科") in pairs and ("王立新", "treated", "李某") in pairs
+    assert ("心内科", "partOf", "青川县人民医院") in pairs
+    assert ("李某", "worksAt", "心内科") in pairs  # the model, not the types, says a patient is no staff
+    assert not any(kind == "hosted" for _, kind, _ in pairs)  # no event in the sentence
+
+
+def test_pairs_a_rules_pair_across_sentences_is_weighed_with_its_vote(make_article) -> None:
+    article = make_article(TEXT + "\n编辑：赵丽")
+    mentions = _mentions(article)
+    editor = Mention(article.id, len(TEXT) + 4, len(TEXT) + 6, "Person", "赵丽", "赵丽")
+    publisher = Mention(article.id, 0, 0, "Hospital", "", "青川县人民医院")
+    rule = MentionRelation(editor, "worksAt", publisher, Evidence(article.id, "编辑：赵丽"))
+    pairs = candidate_pairs(article, mentions + (editor,), (rule,))
+    voted = [p for p in pairs if p.rule]
+    assert [(p.head.text, p.kind, p.tail.key) for p in voted] == [("赵丽", "worksAt", "青川县人民医院")]
+    assert {"rule", "virtual=t", "cross-sentence"} <= set(pair_features(voted[0], article, mentions, (rule,)))
+
+
+def test_pairs_features_say_what_stands_between(make_article) -> None:
+    article = make_article(TEXT)
+    mentions = _mentions(article)
+    doctor = mentions[2]
+    pair = next(p for p in candidate_pairs(article, mentions, ()) if p.head is doctor and p.kind == "treated")
+    features = set(pair_features(pair, article, mentions))
+    assert {"ht=Doctor>Patient", "order=ht", "between=为患者", "hL2=主任", "trig=手术@after"} <= features
+    assert "rule" not in features
+
+
+def test_pairs_model_decides_by_threshold(make_article) -> None:
+    article = make_article(TEXT)
+    mentions = _mentions(article)
+    model = RelationModel({"treated": {"bias": -1.0, "threshold": 0.5, "weights": {"trig=手术@after": 2.0}},
+                           "worksAt": {"bias": -5.0, "threshold": 0.5, "weights": {}}})
+    found = {(r.head.text, r.kind, r.tail.text) for r in decide_relations(article, mentions, (), model)[1]}
+    assert ("王立新", "treated", "李某") in found
+    assert not any(kind == "worksAt" for _, kind, _ in found)
+    # a kind the model has no weights for keeps the rules' vote
+    rule = MentionRelation(mentions[1], "partOf", mentions[0], Evidence(article.id, TEXT))
+    kept = decide_relations(article, mentions, (rule,), model)[1]
+    assert [(r.head, r.kind, r.tail) for r in kept if r.kind == "partOf"] == [(mentions[1], "partOf", mentions[0])]
+
+
+def test_pairs_without_a_model_the_rules_decide(make_article) -> None:
+    article = make_article(TEXT)
+    mentions = _mentions(article)
+    rule = MentionRelation(mentions[2], "worksAt", mentions[1], Evidence(article.id, TEXT))
+    assert decide_relations(article, mentions, (rule,), None) == (mentions, (rule,))
+
+
+def test_pairs_care_types_a_plain_person(make_article) -> None:
+    article = make_article(TEXT)
+    hospital, department, doctor, patient = _mentions(article)
+    plain = Mention(article.id, 18, 20, "Person", "李某", "李某")
+    model = RelationModel({"treated": {"bias": 1.0, "threshold": 0.5, "weights": {}}})
+    mentions, relations = decide_relations(article, (hospital, department, doctor, plain), (), model)
+    assert mentions[3].label == "Patient" and mentions[:3] == (hospital, department, doctor)
+    assert [(r.head, r.kind, r.tail) for r in relations] == [(doctor, "treated", mentions[3])]
+    # a doctor is never made a patient: no pair of care joins two doctors
+    other_doctor = Mention(article.id, 18, 20, "Doctor", "李某", "李某")
+    assert decide_relations(article, (doctor, other_doctor), (), model)[1] == ()

@@ -1,0 +1,101 @@
+"""Training: gold projection, labels, and a deterministic model from a small annotated set."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from kg.model import Mention
+from kg.train import (GoldDocument, GoldEntity, gold_ids, load_documents, load_gold, main,
+                      mention_labels, relation_label)
+
+ANNOTATED = Path(__file__).parent / "data" / "annotated"
+SET = f"{ANNOTATED / 'articles'}:{ANNOTATED / 'gold'}"
+
+
+def _gold(*entities, relations=()) -> GoldDocument:
+    return GoldDocument("t.txt", tuple(entities), frozenset(relations))
+
+
+def test_train_mention_labels_project_every_occurrence_longest_first(make_article) -> None:
+    article = make_article("白水县人民医院在白水县。白水县人民医院")
+    gold = _gold(GoldEntity("h", "Hospital", frozenset({"白水县人民医院"}), None),
+                 GoldEntity("p", "Place", frozenset({"白水县"}), None))
+    first, second = mention_labels(article, gold)
+    assert first[:7] == ["B-HOS"] + ["I-HOS"] * 6  # not the place inside the hospital's name
+    assert first[8:11] == ["B-PLA", "I-PLA", "I-PLA"] and first[7] == "O"
+    assert second == ["B-HOS"] + ["I-HOS"] * 6
+
+
+def test_train_gold_ids_match_as_the_scorer_does() -> None:
+    gold = _gold(GoldEntity("ev", "Event", frozenset({"签约仪式"}), "2024-04-08"),
+                 GoldEntity("doc", "Person", frozenset({"王立新"}), None))
+    event = Mention("t", 0, 10, "Event", "帮扶协议签约仪式", "帮扶协议签约仪式", "2024-04-08")
+    assert gold_ids(event, gold) == {"ev"}  # the gold label is contained in the mention's
+    other_day = Mention("t", 0, 10, "Event", "签约仪式", "签约仪式", "2024-05-01")
+    assert gold_ids(other_day, gold) == set()
+    assert gold_ids(Mention("t", 0, 3, "Doctor", "王立新", "王立新"), gold) == {"doc"}  # any person type
+
+
+def test_train_worksat_the_departments_hospital_is_a_positive() -> None:
+    gold = _gold(relations={("worksAt", "p", "dept"), ("partOf", "dept", "hosp")})
+    assert relation_label("worksAt", {"p"}, {"hosp"}, gold, {"dept": {"hosp"}})
+    assert not relation_label("worksAt", {"p"}, {"other"}, gold, {"dept": {"hosp"}})
+
+
+def test_train_load_gold_reads_the_scorers_format() -> None:
+    gold = load_gold(ANNOTATED / "gold" / "a1_clinic.json")
+    assert gold.document == "a1_clinic.txt"
+    assert ("treated", "wang_lixin", "li_daye") in gold.relations
+    event = next(e for e in gold.entities if e.id == "ev_clinic")
+    assert event.group == "Event" and "健康进乡村" in event.names and event.date == "2024-03-12"
+
+
+def test_train_documents_are_read_as_a_build_reads_them(analyzer) -> None:
+    documents = load_documents([("annotated", ANNOTATED / "articles", ANNOTATED / "gold")], analyzer)
+    assert [d.source.name for d in documents] == ["a1_clinic.txt", "a2_team.txt", "a3_training.txt"]
+    article, candidates = documents[0].stories[0]
+    assert article.text.startswith("青川县人民医院") and candidates.tokens and candidates.mentions
+
+
+@pytest.mark.timeout(300)
+def test_train_is_deterministic_and_its_models_load(tmp_path, caplog) -> None:
+    from kg.pairs import load_model
+    from kg.tagger import load_tagger
+
+    for run in ("one", "two"):
+        assert main([SET, "--out", str(tmp_path / run)]) == 0
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == ["mentions.crfsuite", "mentions.crfsuite.meta.json", "relations.json",
+                     "relations.json.meta.json"]
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    meta = json.loads((tmp_path / "one" / "relations.json.meta.json").read_text())
+    assert meta["documents"] == 3 and len(meta["data"]) == 16 and "scikit-learn" in meta["libraries"]
+    with caplog.at_level(logging.WARNING):
+        assert load_tagger(tmp_path / "one" / "mentions.crfsuite") is not None
+        assert load_model(tmp_path / "one" / "relations.json") is not None
+    assert not caplog.records
+
+
+def test_train_a_model_trained_elsewhere_says_so(tmp_path, caplog) -> None:
+    from kg.models import check_meta, write_meta
+
+    model = tmp_path / "m.json"
+    model.write_text("{}")
+    write_meta(model, {"documents": 1})
+    meta_file = tmp_path / "m.json.meta.json"
+    meta = json.loads(meta_file.read_text())
+    meta["libraries"]["python-crfsuite"] = "0.0.1"
+    meta_file.write_text(json.dumps(meta))
+    with caplog.at_level(logging.WARNING):
+        check_meta(model)
+    assert "trained with python-crfsuite 0.0.1" in caplog.text
+
+
+def test_train_command_line_refuses_a_missing_folder(capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["/nonexistent:/nonexistent"])
+    assert stop.value.code == 2 and "no such folder" in capsys.readouterr().err
