@@ -29,7 +29,7 @@ ANNOTATED ?= $(SHARED)/corpus:$(SHARED)/gold $(SHARED)/dev2/articles:$(SHARED)/d
 
 # Deterministic: the same annotations give the same model files.
 train: $(STAMP)
-	$(BIN)/python -m kg.train $(ANNOTATED)
+	$(BIN)/python -m kg.train $(ANNOTATED) --scorer $(SHARED)/eval/score.py
 
 # Cross-validated scores: each set scored by models trained without it, and 5 folds by document.
 cv: $(STAMP)

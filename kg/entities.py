@@ -102,6 +102,7 @@ class Analyzer:
     generic_conditions: frozenset[str]
     condition_re: re.Pattern
     condition_suffixes: tuple[str, ...]
+    condition_suffix_re: re.Pattern
     places: dict[str, lexicon.Place] = field(repr=False)
     # the trained decision layer (kg/models), None where no model ships: the rules decide then
     mention_tagger: object | None = field(default=None, repr=False)
@@ -195,6 +196,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         condition_re=_alternation(e.term for e in conditions if e.type == "term"),
         condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
                                         key=len, reverse=True)),
+        condition_suffix_re=_alternation(e.term for e in conditions if e.type == "suffix"),
         places=places,
         mention_tagger=load_tagger(),
         relation_model=load_model(),

@@ -10,7 +10,8 @@ produce, this says at which stage it was lost:
 - resolve: a mention of the right group was found but ended up under another entity's name.
 
 and for every missed gold relation whether one of its ends is missing (an entity error) or both
-ends exist and the rule did not fire (a relation error).
+ends exist and the relation was not chosen (a relation error: no rule proposed it, or the
+relation model turned it down).
 """
 from __future__ import annotations
 
@@ -47,9 +48,9 @@ class StageReport:
             items = self.entity_losses.get(stage, [])
             lines.append(f"  {stage:8s} {len(items):4d}  " + "  ".join(items[:examples]))
         lines.append(f"gold relations {self.gold_relations}, missed:")
-        for cause in ("entity missing", "rule did not fire"):
+        for cause in ("entity missing", "relation not chosen"):
             items = self.relation_losses.get(cause, [])
-            lines.append(f"  {cause:18s} {len(items):4d}  " + "  ".join(items[:examples]))
+            lines.append(f"  {cause:19s} {len(items):4d}  " + "  ".join(items[:examples]))
         return "\n".join(lines)
 
 
@@ -104,7 +105,7 @@ def analyse(kg: KnowledgeGraph, extractions: list[Extraction], gold_dir: Path) -
     for kind, head, tail in sorted(gold_relations):
         if head in found and tail in found:
             if (kind, found[head], found[tail]) not in predicted:
-                report.relation_losses["rule did not fire"].append(
+                report.relation_losses["relation not chosen"].append(
                     f"{kind}({gold[head]['name']}→{gold[tail]['name']})")
         else:
             report.relation_losses["entity missing"].append(

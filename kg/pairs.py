@@ -52,6 +52,13 @@ def _triggers() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found, key=lambda e: (-len(e[0]), e)))
 
 
+@lru_cache(maxsize=1024)
+def _trigger_hits(sentence: str) -> tuple[tuple[str, str, int], ...]:
+    """(word, kind, first position) of each trigger word in a sentence: once per sentence, not
+    once per pair (a sentence's pairs are weighed one after the other)."""
+    return tuple((word, kind, at) for word, kind in _triggers() if (at := sentence.find(word)) >= 0)
+
+
 def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
                     rule_relations: tuple[MentionRelation, ...]) -> list[Pair]:
     """Every pair the model weighs, in a stable order (sentence, head, tail, kind)."""
@@ -119,11 +126,7 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         features.append(f"{name}R1={text[m.end:m.end + 1] if m.end < s1 else '$'}")
         features.append(f"{name}R2={text[m.end:min(s1, m.end + 2)]}")
         features.append(f"{name}first={all(x.start >= m.start for x in mentions if x.label == m.label and s0 <= x.start < s1)}")
-    sentence = text[s0:s1]
-    for word, kind in _triggers():
-        at = sentence.find(word)
-        if at < 0:
-            continue
+    for word, kind, at in _trigger_hits(text[s0:s1]):
         at += s0
         where = "before" if at < first.start else "between" if at < second.start else "after"
         features.append(f"trig={word}@{where}")

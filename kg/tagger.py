@@ -15,8 +15,6 @@ entities; they pass through for the relation stage to resolve.
 from __future__ import annotations
 
 import importlib.resources
-import re
-from functools import lru_cache
 from pathlib import Path
 
 from .model import Article, Candidates, Mention, Sentence
@@ -55,11 +53,6 @@ def _mark(marks: list[list[str]], start: int, end: int, name: str) -> None:
         marks[i].append(f"{name}{_position(i, start, end)}")
 
 
-@lru_cache(maxsize=4)
-def _suffix_re(suffixes: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(re.escape(s) for s in sorted(suffixes, key=len, reverse=True)) or "(?!)")
-
-
 def char_features(article: Article, candidates: Candidates, analyzer) -> list[list[list[str]]]:
     """For each sentence of the article, each character's features (strings, for CRFsuite)."""
     text = article.text
@@ -85,7 +78,7 @@ def char_features(article: Article, candidates: Candidates, analyzer) -> list[li
         for match in pattern.finditer(text):
             kind = analyzer.org_suffix_type.get(match.group(), "") if name == "sfx" else ""
             _mark(marks, match.start(), match.end(), f"{name}{kind}")
-    for match in _suffix_re(analyzer.condition_suffixes).finditer(text):
+    for match in analyzer.condition_suffix_re.finditer(text):
         marks[match.end() - 1].append("csfx")
     for i, ch in enumerate(text):
         if ch in analyzer.surnames:
@@ -101,6 +94,7 @@ def char_features(article: Article, candidates: Candidates, analyzer) -> list[li
             row = ["bias", f"c={ch}", f"c-1={before}", f"c+1={after}", f"c-1c={before}{ch}",
                    f"cc+1={ch}{after}", f"k={_char_kind(ch)}"]
             row.extend(marks[i])
+            # the neighbours' rule spans, LAC, suffix, surname, title and word-tag marks
             if i > sentence.start:
                 row.extend(f"-1:{m}" for m in marks[i - 1] if m[0] in "rlst")
             if i + 1 < sentence.end:
