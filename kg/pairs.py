@@ -90,26 +90,38 @@ def _bucket(n: int) -> str:
 
 
 def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
-                  rule_relations: tuple[MentionRelation, ...] = ()) -> list[str]:
-    """The features of one candidate pair (strings; the model holds a weight for each)."""
+                  rule_relations: tuple[MentionRelation, ...] = (), *,
+                  shared: tuple[str, ...] | None = None, votes: dict | None = None) -> list[str]:
+    """The features of one candidate pair (strings; the model holds a weight for each): those of
+    its two ends in their sentence (`end_features`, or `shared` when the caller has them) and the
+    rules' votes. `votes` maps (id(head), id(tail)) to the kinds rules proposed for them."""
+    features = list(shared if shared is not None else end_features(pair, article, mentions))
+    if pair.rule:
+        features.append("rule")
+    voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
+        r.kind for r in rule_relations if r.head is pair.head and r.tail is pair.tail}
+    features.extend(f"rule-other={k}" for k in sorted(voted) if k != pair.kind)
+    return features
+
+
+def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) -> tuple[str, ...]:
+    """What a pair's features say of its two ends and their sentence, whatever its kind: both
+    types, order, distance, what stands between and around, the trigger words and where they are."""
     head, tail, text = pair.head, pair.tail, article.text
     first, second = (head, tail) if head.start <= tail.start else (tail, head)
     virtual = head.end == head.start or tail.end == tail.start
     features = [f"ht={head.label}>{tail.label}", f"order={'ht' if first is head else 'th'}"]
-    if pair.rule:
-        features.append("rule")
     if virtual:
         features.append(f"virtual={'h' if head.end == head.start else 't'}")
     s0, s1 = pair.evidence.start, pair.evidence.end
     if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
         features.append("cross-sentence")
-        return features
+        return tuple(features)
     gap = text[first.end:second.start] if second.start >= first.end else ""
     features.append(f"gap={_bucket(len(gap))}")
     if len(gap) <= 4:
         features.append(f"between={gap}")
-    for a, b in zip(gap, gap[1:]):
-        features.append(f"bb={a}{b}")
+    features.extend(dict.fromkeys(f"bb={a}{b}" for a, b in zip(gap, gap[1:])))
     for mark in "，、；：（）“”和与及的在由":
         if mark in gap:
             features.append(f"bmark={mark}")
@@ -131,9 +143,7 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         where = "before" if at < first.start else "between" if at < second.start else "after"
         features.append(f"trig={word}@{where}")
         features.append(f"trigk={kind}@{where}")
-    others = {r.kind for r in rule_relations if r.head is head and r.tail is tail and r.kind != pair.kind}
-    features.extend(f"rule-other={k}" for k in sorted(others))
-    return features
+    return tuple(dict.fromkeys(features))
 
 
 class RelationModel:
@@ -154,7 +164,8 @@ class RelationModel:
         if model is None:
             return None
         weights = model["weights"]
-        score = model["bias"] + sum(weights.get(f, 0.0) for f in features)
+        # each feature once, as training saw them (a set of binary features)
+        score = model["bias"] + sum(weights.get(f, 0.0) for f in set(features))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def accepts(self, kind: str, features: list[str], rule: bool) -> bool:
@@ -209,5 +220,16 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
 def iter_features(article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...]) -> Iterator[tuple[Pair, list[str]]]:
     """Each candidate pair with its features: what training labels and prediction scores."""
+    # the features look only inside the pair's sentence: each pair is given that sentence's mentions
+    by_sentence = {(s.start, s.end): tuple(m for m in mentions if s.start <= m.start < s.end)
+                   for s in article.sentences}
+    votes: dict[tuple[int, int], set[str]] = {}
+    for r in rule_relations:
+        votes.setdefault((id(r.head), id(r.tail)), set()).add(r.kind)
+    shared: dict[tuple, tuple[str, ...]] = {}  # a pair's kinds share what its ends say
     for pair in candidate_pairs(article, mentions, rule_relations):
-        yield pair, pair_features(pair, article, mentions, rule_relations)
+        span = (pair.evidence.start, pair.evidence.end)
+        key = (id(pair.head), id(pair.tail), span)
+        if key not in shared:
+            shared[key] = end_features(pair, article, by_sentence.get(span, mentions))
+        yield pair, pair_features(pair, article, mentions, shared=shared[key], votes=votes)
