@@ -20,6 +20,7 @@ from pathlib import Path
 from . import export_html, export_rdf
 from .cache import ExtractionCache, build_fingerprint, file_digest
 from .entities import Analyzer, default_analyzer
+# the per-file stages, re-exported: callers of kg.pipeline have always found them here
 from .extract import FileResult, decide, document_articles, extract, extract_file, propose  # noqa: F401
 from .graph import to_networkx
 from .model import Extraction, KnowledgeGraph

@@ -29,13 +29,14 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Article, Candidates, Extraction, Mention, PERSON_TYPES, RELATION_KINDS
 from .models import write_meta
+from .tagger import GROUP
 
 CONFIG = {
     # chosen by 5-fold cross-validation: c1 0.05-1.0 and c2 0.01-1.0 gave entity F1 0.78-0.79;
@@ -49,8 +50,6 @@ GROUPS = {t: "Person" for t in PERSON_TYPES} | {
     "MedicalTeam": "Organization", "GovernmentAgency": "Organization", "Organization": "Organization",
     "Hospital": "Hospital", "Department": "Department", "Place": "Place", "Event": "Event",
     "Condition": "Condition"}
-BIO = {"Hospital": "HOS", "Department": "DEP", "Organization": "ORG", "Person": "PER",
-       "Place": "PLA", "Event": "EVT", "Condition": "CON"}
 
 
 def norm(name: str) -> str:
@@ -121,9 +120,9 @@ def mention_labels(article: Article, gold: GoldDocument) -> list[list[str]]:
         while start >= 0:
             end = start + len(name)
             if all(label == "O" for label in labels[start:end]):
-                labels[start] = f"B-{BIO[group]}"
+                labels[start] = f"B-{GROUP[group]}"
                 for i in range(start + 1, end):
-                    labels[i] = f"I-{BIO[group]}"
+                    labels[i] = f"I-{GROUP[group]}"
             start = text.find(name, start + 1)
     return [labels[s.start:s.end] for s in article.sentences]
 
