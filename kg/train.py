@@ -169,13 +169,6 @@ def relation_label(kind: str, head: set[str], tail: set[str], gold: GoldDocument
     return False
 
 
-def decided_mentions(article: Article, candidates: Candidates, analyzer, tagger):
-    from .relations import extract_relations
-    from .tagger import decide_mentions
-
-    return extract_relations(article, decide_mentions(article, candidates, analyzer, tagger), analyzer)
-
-
 @dataclass(frozen=True, slots=True)
 class RelationExample:
     document: int  # index: examples are grouped by document for cross-validation
@@ -189,20 +182,26 @@ def relation_examples(documents: Sequence[Document], taggers: dict[str, object],
                       ) -> list[RelationExample]:
     """Every candidate pair, labelled; `taggers` gives the tagger whose mentions each document's
     pairs are drawn from (by source)."""
+    from .extract import decide
     from .pairs import iter_features
 
     examples = []
     for index, doc in enumerate(documents):
+        # without a relation model, decide gives the tagger's mentions and the rules' relations
+        rules_decide = dataclasses.replace(analyzer, mention_tagger=taggers[str(doc.source)],
+                                           relation_model=None)
         part_of = defaultdict(set)
         for kind, h, t in doc.gold.relations:
             if kind == "partOf":
                 part_of[h].add(t)
         for article, candidates in doc.stories:
-            mentions, rule_relations = decided_mentions(article, candidates, analyzer, taggers[str(doc.source)])
-            ids = {id(m): gold_ids(m, doc.gold) for m in mentions}
-            for pair, features in iter_features(article, mentions, rule_relations):
-                head = ids.get(id(pair.head)) or gold_ids(pair.head, doc.gold)
-                tail = ids.get(id(pair.tail)) or gold_ids(pair.tail, doc.gold)
+            extraction = decide(article, candidates, rules_decide)
+            ids: dict[int, set[str]] = {}
+            for pair, features in iter_features(article, extraction.mentions, extraction.relations):
+                for m in (pair.head, pair.tail):
+                    if id(m) not in ids:
+                        ids[id(m)] = gold_ids(m, doc.gold)
+                head, tail = ids[id(pair.head)], ids[id(pair.tail)]
                 examples.append(RelationExample(index, pair.kind, features,
                                                 relation_label(pair.kind, head, tail, doc.gold, part_of),
                                                 (index, pair.head.key, pair.tail.key)))
@@ -307,7 +306,9 @@ def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> M
     with tempfile.TemporaryDirectory() as scratch:
         for fold in sorted(set(folds)):
             inside = [d for d, f in zip(documents, folds) if f != fold]
-            tagger = MentionTagger(fit_tagger(inside, Path(scratch) / f"fold{fold}.crfsuite", analyzer))
+            # all documents in one fold: nothing to hold out, the tagger of all of them serves
+            tagger = MentionTagger(fit_tagger(inside, Path(scratch) / f"fold{fold}.crfsuite", analyzer)
+                                   if inside else tagger_path)
             taggers.update({str(d.source): tagger for d, f in zip(documents, folds) if f == fold})
         started = time.perf_counter()
         relations = fit_relations(relation_examples(documents, taggers, analyzer))
