@@ -30,6 +30,8 @@ CARE_TYPES = {"treated": ("Doctor", "Patient"), "hasCondition": ("Patient", None
 PAIR_ENDS = dict(RELATION_ENDS,
                  treated=(RELATION_ENDS["treated"][0] | {"Person"}, RELATION_ENDS["treated"][1] | {"Person"}),
                  hasCondition=(RELATION_ENDS["hasCondition"][0] | {"Person"}, RELATION_ENDS["hasCondition"][1]))
+# The kinds whose tail may be the event a previous sentence named.
+EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
 MAX_GAP = 120
 
@@ -64,9 +66,19 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     """Every pair the model weighs, in a stable order (sentence, head, tail, kind)."""
     voted = {(id(r.head), r.kind, id(r.tail)) for r in rule_relations}
     pairs: dict[tuple, Pair] = {}
+    last_event: Mention | None = None
     for sentence in article.sentences:
         inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+        events = [m for m in inside if m.label == "Event"]
+        if not events and last_event is not None:
+            # 会上，…: people and bodies of a sentence that names no event may be at the last one
+            for head in inside:
+                for kind in EARLIER_EVENT_KINDS:
+                    if head.label in PAIR_ENDS[kind][0]:
+                        key = (id(head), kind, id(last_event))
+                        pairs.setdefault(key, Pair(head, kind, last_event, evidence, key in voted))
+        last_event = events[-1] if events else last_event
         for head in inside:
             for tail in inside:
                 if head is tail or head.key == tail.key or abs(head.start - tail.start) > MAX_GAP:
@@ -114,6 +126,14 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) ->
     if virtual:
         features.append(f"virtual={'h' if head.end == head.start else 't'}")
     s0, s1 = pair.evidence.start, pair.evidence.end
+    if s0 <= head.start <= s1 and tail.end <= s0 and tail.label == "Event":
+        # an event named earlier: what the head's sentence says around it
+        features.append("event-earlier")
+        features.append(f"hL2={text[max(s0, head.start - 2):head.start]}")
+        features.append(f"hR2={text[head.end:min(s1, head.end + 2)]}")
+        for word, kind, at in _trigger_hits(text[s0:s1]):
+            features.append(f"etrig={word}@{'before' if at + s0 < head.start else 'after'}")
+        return tuple(dict.fromkeys(features))
     if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
         features.append("cross-sentence")
         return tuple(features)

@@ -77,3 +77,22 @@ def test_pairs_care_types_a_plain_person(make_article) -> None:
     # a doctor is never made a patient: no pair of care joins two doctors
     other_doctor = Mention(article.id, 18, 20, "Doctor", "李某", "李某")
     assert decide_relations(article, (doctor, other_doctor), (), model)[1] == ()
+
+
+def test_pairs_a_sentence_with_no_event_may_speak_of_the_last_one(make_article) -> None:
+    text = "青川县人民医院召开帮扶工作座谈会。会上，院长王立新讲话。"
+    article = make_article(text)
+    hospital = Mention(article.id, 0, 7, "Hospital", "青川县人民医院", "青川县人民医院")
+    event = Mention(article.id, 9, 16, "Event", "帮扶工作座谈会", "帮扶工作座谈会")
+    person = Mention(article.id, 22, 25, "Person", "王立新", "王立新")
+    pairs = candidate_pairs(article, (hospital, event, person), ())
+    earlier = [p for p in pairs if p.head is person and p.tail is event]
+    assert [p.kind for p in earlier] == ["participatedIn"]
+    assert earlier[0].evidence.sentence == "会上，院长王立新讲话。"  # the person's sentence is the evidence
+    features = pair_features(earlier[0], article, (hospital, event, person))
+    assert "event-earlier" in features and "hL2=院长" in features
+    # an event a later sentence names is not paired with those before it
+    later = make_article("王立新到达。青川县召开座谈会。")
+    before = Mention(later.id, 0, 3, "Person", "王立新", "王立新")
+    meeting = Mention(later.id, 11, 14, "Event", "座谈会", "座谈会")
+    assert not [p for p in candidate_pairs(later, (before, meeting), ()) if p.tail is meeting]
