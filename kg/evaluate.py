@@ -31,8 +31,13 @@ def group(kind: str) -> str:
     return GROUP.get(kind, kind)
 
 
+# the scorer's: every way of writing a foreign name's interpunct is one
+DOTS = str.maketrans({"•": "·", "‧": "·", "・": "·", "∙": "·", "．": "·"})
+
+
 def norm(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split())
+    """A name as the scorer compares it: NFKC, one interpunct, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", name).translate(DOTS).split())
 
 
 @dataclass

@@ -28,13 +28,13 @@ import json
 import sys
 import tempfile
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Article, Candidates, Extraction, Mention, PERSON_TYPES, RELATION_KINDS
+from .evaluate import group, norm
+from .model import Article, Candidates, Extraction, Mention, RELATION_KINDS
 from .models import write_meta
 from .tagger import GROUP
 
@@ -46,17 +46,6 @@ CONFIG = {
     "relations": {"C": 0.5, "folds": 5},
     "cv_folds": 5,
 }
-GROUPS = {t: "Person" for t in PERSON_TYPES} | {
-    "MedicalTeam": "Organization", "GovernmentAgency": "Organization", "Organization": "Organization",
-    "Hospital": "Hospital", "Department": "Department", "Place": "Place", "Event": "Event",
-    "Condition": "Condition"}
-
-
-def norm(name: str) -> str:
-    """Names as the scorer compares them: NFKC, no whitespace."""
-    return "".join(unicodedata.normalize("NFKC", name).replace("•", "·").split())
-
-
 @dataclass(frozen=True)
 class GoldEntity:
     id: str
@@ -85,7 +74,7 @@ class Document:
 
 def load_gold(path: Path) -> GoldDocument:
     data = json.loads(path.read_text(encoding="utf-8"))
-    entities = tuple(GoldEntity(e["id"], GROUPS[e["type"]],
+    entities = tuple(GoldEntity(e["id"], group(e["type"]),
                                 frozenset(norm(n) for n in [e["name"], *e.get("aliases", [])]),
                                 e.get("date")) for e in data["entities"])
     relations = frozenset((r["type"], r["head"], r["tail"]) for r in data["relations"])
@@ -115,14 +104,14 @@ def mention_labels(article: Article, gold: GoldDocument) -> list[list[str]]:
     labels = ["O"] * len(text)
     names = sorted({(n, e.group) for e in gold.entities for n in e.names if len(n) >= 2},
                    key=lambda x: (-len(x[0]), x))
-    for name, group in names:
+    for name, name_group in names:
         start = text.find(name)
         while start >= 0:
             end = start + len(name)
             if all(label == "O" for label in labels[start:end]):
-                labels[start] = f"B-{GROUP[group]}"
+                labels[start] = f"B-{GROUP[name_group]}"
                 for i in range(start + 1, end):
-                    labels[i] = f"I-{GROUP[group]}"
+                    labels[i] = f"I-{GROUP[name_group]}"
             start = text.find(name, start + 1)
     return [labels[s.start:s.end] for s in article.sentences]
 
@@ -148,12 +137,12 @@ def fit_tagger(documents: Sequence[Document], path: Path, analyzer) -> Path:
 
 def gold_ids(m: Mention, gold: GoldDocument) -> set[str]:
     """The gold entities a mention names, matched as the scorer matches nodes."""
-    group = GROUPS.get(m.label)
+    kind = group(m.label)
     names = {norm(m.key), norm(m.text)} - {""}
-    if group == "Event":
+    if kind == "Event":
         return {e.id for e in gold.entities if e.group == "Event" and any(g in p for g in e.names for p in names)
                 and not (m.date and e.date and m.date != e.date)}
-    return {e.id for e in gold.entities if e.group == group and e.names & names}
+    return {e.id for e in gold.entities if e.group == kind and e.names & names}
 
 
 def relation_label(kind: str, head: set[str], tail: set[str], gold: GoldDocument,
