@@ -11,7 +11,6 @@ on cross-validated predictions at training time) are the relations.
 """
 from __future__ import annotations
 
-import importlib.resources
 import json
 import math
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from pathlib import Path
 from . import lexicon
 from .model import RELATION_ENDS, Article, Evidence, Mention, MentionRelation
 
-MODEL_PACKAGE = "kg.models"
 MODEL_FILE = "relations.json"
 # Care is between a doctor and a patient, but the titles next to a name often do not say which a
 # person is: a pair of care may join a plain Person, and the accepted relation types them.
@@ -103,11 +101,11 @@ def _bucket(n: int) -> str:
 
 def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...] = (), *,
-                  shared: tuple[str, ...] | None = None, votes: dict | None = None) -> list[str]:
+                  votes: dict | None = None) -> list[str]:
     """The features of one candidate pair (strings; the model holds a weight for each): those of
-    its two ends in their sentence (`end_features`, or `shared` when the caller has them) and the
-    rules' votes. `votes` maps (id(head), id(tail)) to the kinds rules proposed for them."""
-    features = list(shared if shared is not None else end_features(pair, article, mentions))
+    its two ends in their sentence (`end_features`) and the rules' votes. `votes` maps (id(head),
+    id(tail)) to the kinds rules proposed for them, when the caller has counted them."""
+    features = list(end_features(pair, article, mentions))
     if pair.rule:
         features.append("rule")
     voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
@@ -201,12 +199,10 @@ class RelationModel:
 
 def load_model(path: str | Path | None = None) -> RelationModel | None:
     """The shipped relation model (kg/models/relations.json); None when none ships."""
-    if path is None:
-        found = importlib.resources.files(MODEL_PACKAGE).joinpath(MODEL_FILE)
-        if not found.is_file():
-            return None
-        path = Path(str(found))
-    return RelationModel.load(path)
+    from .models import shipped
+
+    path = shipped(MODEL_FILE) if path is None else path
+    return None if path is None else RelationModel.load(path)
 
 
 def decide_relations(article: Article, mentions: tuple[Mention, ...],
@@ -246,10 +242,6 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
     votes: dict[tuple[int, int], set[str]] = {}
     for r in rule_relations:
         votes.setdefault((id(r.head), id(r.tail)), set()).add(r.kind)
-    shared: dict[tuple, tuple[str, ...]] = {}  # a pair's kinds share what its ends say
     for pair in candidate_pairs(article, mentions, rule_relations):
-        span = (pair.evidence.start, pair.evidence.end)
-        key = (id(pair.head), id(pair.tail), span)
-        if key not in shared:
-            shared[key] = end_features(pair, article, by_sentence.get(span, mentions))
-        yield pair, pair_features(pair, article, mentions, shared=shared[key], votes=votes)
+        inside = by_sentence.get((pair.evidence.start, pair.evidence.end), mentions)
+        yield pair, pair_features(pair, article, inside, votes=votes)

@@ -14,7 +14,6 @@ entities; they pass through for the relation stage to resolve.
 """
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 from .model import Article, Candidates, Mention, Sentence
@@ -26,7 +25,6 @@ GROUP = {"Hospital": "HOS", "Department": "DEP", "MedicalTeam": "ORG", "Governme
 DEFAULT_LABEL = {"HOS": "Hospital", "DEP": "Department", "ORG": "Organization", "PER": "Person",
                  "PLA": "Place", "EVT": "Event", "CON": "Condition"}
 PASS_THROUGH = ("Pointer",)  # resolved by the relation stage, never an entity of their own
-MODEL_PACKAGE = "kg.models"
 MODEL_FILE = "mentions.crfsuite"
 
 
@@ -134,14 +132,12 @@ class MentionTagger:
 def load_tagger(path: str | Path | None = None) -> MentionTagger | None:
     """The shipped mention model (kg/models/mentions.crfsuite), checked against its meta record;
     None when no model ships (the rules alone decide then)."""
-    if path is None:
-        found = importlib.resources.files(MODEL_PACKAGE).joinpath(MODEL_FILE)
-        if not found.is_file():
-            return None
-        path = Path(str(found))
-    from .models import check_meta
+    from .models import check_meta, shipped
 
-    check_meta(Path(path))
+    path = shipped(MODEL_FILE) if path is None else Path(path)
+    if path is None:
+        return None
+    check_meta(path)
     return MentionTagger(path)
 
 

@@ -9,6 +9,7 @@ so when they differ (the model still loads: a minor version rarely changes a lin
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.resources
 import json
 import logging
 from pathlib import Path
@@ -27,6 +28,12 @@ def library_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "-"
     return versions
+
+
+def shipped(name: str) -> Path | None:
+    """The path of a model file shipped in this package, or None when it is not there."""
+    found = importlib.resources.files(__name__).joinpath(name)
+    return Path(str(found)) if found.is_file() else None
 
 
 def meta_path(model: Path) -> Path:
