@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .model import KnowledgeGraph
-from .extract import FileResult, extract_file
+from .extract import FileResult, extract_file, named
 from .pipeline import BuildReport
-from .read import find_inputs
+from .read import find_inputs, source_names
 from .resolve import resolve
 
 log = logging.getLogger(__name__)
@@ -129,20 +129,22 @@ def build_shards(inputs: Iterable[str | Path], out: str | Path, *, shards: int =
     report = report if report is not None else BuildReport()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    inputs = list(inputs)
     files, missing = find_inputs(inputs)
+    names = source_names(inputs, files)
     report.failures.extend(missing)
     results: list[FileResult] = extract_bag([str(p) for p in files], use_lac=use_lac,
                                             npartitions=npartitions).compute(scheduler=scheduler) \
         if files else []
     extractions = []
-    for result in results:
+    for path, result in zip(files, results):
         report.files_read += result.read
         if result.failure is not None:
             report.failures.append(result.failure)
             log.warning("skipped %s: %s", result.source, result.failure.reason)
         else:
             report.articles += len(result.extractions)
-            extractions.extend(result.extractions)
+            extractions.extend(named(result, names[path]).extractions)
     kg = resolve(extractions)
     for stale in out.glob("shard-*.nt"):
         stale.unlink()

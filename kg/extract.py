@@ -9,7 +9,7 @@ and the relation model read their pairs).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import file_digest
@@ -86,3 +86,12 @@ def extract_file(path: str | Path, analyzer: Analyzer, digest: bool = False) -> 
                           digest=checksum)
     return FileResult(source, extractions, read=True, digest=checksum,
                       timings=(("clean+split", split - started), ("extract", done - split)))
+
+
+def named(result: FileResult, name: str) -> FileResult:
+    """The result with its articles' source given as `name` (`read.source_names`), not as the path
+    the file was read from: the graph says where an article is in the corpus, not on this machine."""
+    if not result.extractions:
+        return result
+    return replace(result, extractions=tuple(
+        replace(e, article=replace(e.article, source=name)) for e in result.extractions))

@@ -21,10 +21,10 @@ from . import export_html, export_rdf
 from .cache import ExtractionCache, build_fingerprint, file_digest
 from .entities import Analyzer, default_analyzer
 # the per-file stages, re-exported: callers of kg.pipeline have always found them here
-from .extract import FileResult, decide, document_articles, extract, extract_file, propose  # noqa: F401
+from .extract import FileResult, decide, document_articles, extract, extract_file, named, propose  # noqa: F401
 from .graph import to_networkx
 from .model import Extraction, KnowledgeGraph
-from .read import Failure, find_inputs
+from .read import Failure, find_inputs, source_names
 from .resolve import resolve
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     """
     report = report if report is not None else BuildReport()
     began = time.perf_counter()
+    inputs = list(inputs)  # walked, then read again for the files' names
     files, missing = find_inputs(inputs)
     lac = use_lac if analyzer is None else analyzer.lac is not None
     store = ExtractionCache(cache, use_lac=lac) if cache is not None else None
@@ -133,9 +134,10 @@ def build_graph(inputs: Iterable[str | Path], analyzer: Analyzer | None = None,
     for failure in missing:
         report.failures.append(failure)
         log_failure(failure)
-    for result in results:
+    names = source_names(inputs, files)
+    for path, result in zip(files, results):
         if result.failure is None:
-            extractions.extend(result.extractions)
+            extractions.extend(named(result, names[path]).extractions)
             continue
         report.failures.append(result.failure)
         log_failure(result.failure)

@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,32 @@ def find_inputs(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Fa
         else:
             _add(path, files, seen)
     return files, failures
+
+
+def source_names(paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> dict[Path, str]:
+    """What each input file is called in the output (`hkg:sourceFile`): its path inside the folder
+    given as input, or its own name when the file itself was given; never a machine path, so one
+    corpus built from two folders gives the same bytes. Files that would share a name (one name
+    in two input folders) are told apart by their input folder's name, else by the path as given."""
+    givens = [Path(p) for p in paths]
+
+    def inside(file: Path, with_folder: bool) -> str:
+        for given in givens:
+            if file == given:
+                return file.name
+            if file.is_relative_to(given):
+                relative = file.relative_to(given).as_posix()
+                return f"{given.resolve().name}/{relative}" if with_folder else relative
+        return file.name
+
+    files = list(files)
+    names = {file: inside(file, False) for file in files}
+    for with_folder in (True, None):
+        taken = Counter(names.values())
+        clashes = [file for file in files if taken[names[file]] > 1]
+        for file in clashes:
+            names[file] = inside(file, True) if with_folder else file.as_posix()
+    return names
 
 
 def _walk(root: Path, files: list[Path], failures: list[Failure], seen: set[str]) -> None:

@@ -4,6 +4,7 @@ The ontology is given to pyshacl as the ontology graph, so that ``sh:class`` and
 follow ``rdfs:subClassOf`` (a Doctor is a Person) without running an inference engine.
 
     python -m kg.validate output/graph.ttl      # exit 0 when the graph conforms, 1 otherwise
+    python -m kg.validate output/graph.ttl --inference rdfs   # as a store that reasons first sees it
 """
 from __future__ import annotations
 
@@ -72,29 +73,35 @@ def _messages(report: Graph, data: Graph) -> list[str]:
     return sorted(set(found))
 
 
-def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None) -> ValidationResult:
-    """Validate ``data`` (it is not modified) against the shapes, with the ontology's class tree."""
+def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None,
+             inference: str = "none") -> ValidationResult:
+    """Validate ``data`` (it is not modified) against the shapes, with the ontology's class tree;
+    with ``inference="rdfs"`` (pyshacl's names), after the ontology's entailments are added."""
     import pyshacl  # imported here: it takes a second to import and most commands do not need it
 
     shapes = shapes if shapes is not None else Graph().parse(shapes_path(), format="turtle")
     ontology = ontology if ontology is not None else Graph().parse(ontology_path(), format="turtle")
     conforms, report, _text = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none",
+        data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
         abort_on_first=False, allow_warnings=True, advanced=True, meta_shacl=False)
     messages = _messages(report, data)
     return ValidationResult(bool(conforms), len(messages), tuple(messages))
 
 
-def validate_file(path: str | Path) -> ValidationResult:
-    return validate(Graph().parse(str(path)))
+def validate_file(path: str | Path, inference: str = "none") -> ValidationResult:
+    return validate(Graph().parse(str(path)), inference=inference)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m kg.validate GRAPH", file=sys.stderr)
-        return 2
-    result = validate_file(args[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m kg.validate",
+                                     description="check a built graph against ontology/shapes.ttl")
+    parser.add_argument("graph", help="the graph file (graph.ttl, or any format rdflib reads)")
+    parser.add_argument("--inference", choices=("none", "rdfs", "owlrl", "both"), default="none",
+                        help="entailments to add before validating (pyshacl's; default none)")
+    args = parser.parse_args(argv)
+    result = validate_file(args.graph, args.inference)
     print(result.summary(shown=len(result.messages)))
     return 0 if result.conforms else 1
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,23 @@ def test_pipeline_one_bad_file_does_not_stop_the_build(analyzer, monkeypatch) ->
     assert [(Path(f.source).name, f.reason) for f in report.failures] == [("gb18030.txt", "ValueError: boom")]
     assert [a.id for a in graph.articles] == ["plain_utf8.txt"]
     assert any(e.name == "沭阳县人民医院" for e in graph.entities)
+
+
+def test_pipeline_output_names_no_machine_path(tmp_path) -> None:
+    """One corpus built from two folders: the same bytes, and neither folder's path in any output
+    (the hidden .kg-build.json is this machine's record of the build, with file times: not data)."""
+    from kg.cli import main
+
+    outputs = []
+    for folder in (tmp_path / "here", tmp_path / "somewhere" / "else" / "corpus"):
+        (folder / "sub").mkdir(parents=True)
+        shutil.copy(ARTICLES / "plain_utf8.txt", folder)
+        shutil.copy(ARTICLES / "gb18030.txt", folder / "sub")
+        out = tmp_path / f"out-{len(outputs)}"
+        assert main(["build", str(folder), "--out", str(out), "--quiet"]) == 0
+        outputs.append({f.name: f.read_bytes() for f in sorted(out.iterdir())
+                        if f.is_file() and not f.name.startswith(".")})
+    assert outputs[0] == outputs[1] and "graph.ttl" in outputs[0]
+    for name, data in outputs[0].items():
+        assert str(tmp_path).encode() not in data, name
+    assert 'hkg:sourceFile "sub/gb18030.txt"' in outputs[0]["graph.ttl"].decode()

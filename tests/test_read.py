@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.read import Failure, ReadError, decode, find_inputs, read_all, read_document
+from kg.read import Failure, ReadError, decode, find_inputs, read_all, read_document, source_names
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
 
@@ -210,6 +210,23 @@ def test_read_find_inputs_deduplicates_same_file(tree: Path) -> None:
     resolved = [p.resolve() for p in files]
     assert len(resolved) == len(set(resolved))
     assert (tree / "b.txt").resolve() in resolved
+
+
+def test_read_source_names_are_paths_inside_the_inputs(tree: Path) -> None:
+    files, _ = find_inputs([tree / "a", tree / "b.txt"])
+    names = source_names([tree / "a", tree / "b.txt"], files)
+    assert [names[f] for f in files] == ["w.html", "x.txt", "sub/y.txt", "b.txt"]
+    assert not any(str(tree) in name for name in names.values())
+
+
+def test_read_source_names_that_clash_keep_their_folder(tree: Path) -> None:
+    _touch(tree / "z" / "x.txt")
+    inputs = [tree / "a", tree / "z"]
+    files, _ = find_inputs(inputs)
+    names = source_names(inputs, files)
+    assert names[tree / "a" / "x.txt"] == "a/x.txt" and names[tree / "z" / "x.txt"] == "z/x.txt"
+    assert names[tree / "z" / "c.txt"] == "c.txt"  # only the clashing names grow
+    assert len(set(names.values())) == len(files)
 
 
 def test_read_find_inputs_survives_directory_symlink_loop(tree: Path) -> None:
