@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free port)")
     serve.add_argument("--with-ontology", action="store_true", help="load ontology/hospital-kg.ttl too")
+    serve.add_argument("--timeout", type=float, default=30.0,
+                       help="seconds a query may run before it is stopped with HTTP 503 (default 30)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="queries answered at once (default: the number of cores, at least 2)")
     view = sub.add_parser("view", help="write an HTML page of one entity's or one article's part of a built graph")
     view.add_argument("build", help="a build folder (or its graph.ttl)")
     about = view.add_mutually_exclusive_group(required=True)
@@ -186,7 +190,11 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     try:
-        serve(args.graph, args.host, args.port, args.with_ontology)
+        if args.timeout <= 0 or (args.workers is not None and args.workers < 1):
+            print("kg: --timeout must be above 0 and --workers at least 1", file=sys.stderr)
+            return EXIT_USAGE
+        serve(args.graph, args.host, args.port, args.with_ontology, timeout=args.timeout,
+              workers=args.workers)
     except QueryError as err:
         print(f"kg: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,54 +1,201 @@
-"""A SPARQL 1.1 endpoint over a built graph (`kg serve DIR`): rdflib-endpoint on uvicorn.
+"""A SPARQL 1.1 endpoint over a built graph (`kg serve DIR`): Oxigraph answering, behind a time limit.
 
     kg serve output                      # http://127.0.0.1:8000/sparql, YASGUI in a browser
     kg serve output --port 0             # any free port; the URL is printed on the first line
+    kg serve output --timeout 10         # a query still running after 10 s is stopped (default 30)
 
-The endpoint speaks the SPARQL 1.1 protocol (GET and POST, results as JSON, XML, CSV; graphs as
-Turtle, N-Triples, JSON-LD ...), so SPARQLWrapper, YASGUI, Jena's and GraphDB's federated
-SERVICE calls can query it. It is read-only, binds to localhost unless told otherwise, and the
-example queries of ontology/queries are offered as YASGUI tabs.
+The graph is loaded once into an on-disk Oxigraph store in a temporary folder; a few worker
+processes open it read-only and run the queries (pyoxigraph: orders of magnitude faster than
+rdflib's engine, see the README). A query that runs past the time limit gets HTTP 503 with a
+message, and its worker process is killed and replaced: Oxigraph cannot stop a query from outside,
+a process can be stopped. The other workers answer other clients meanwhile. Ctrl-C or SIGTERM
+stops the server within a second or two, running queries and all.
+
+The endpoint speaks the SPARQL 1.1 protocol (GET, POST form and POST `application/sparql-query`;
+results as JSON, XML, CSV or TSV, graphs as Turtle, N-Triples, RDF/XML or JSON-LD, chosen by the
+Accept header), so SPARQLWrapper, YASGUI and other stores' SERVICE calls can query it. It is
+read-only (an update is answered 403) and binds to localhost unless told otherwise; the example
+queries of ontology/queries are offered as YASGUI tabs.
 """
 from __future__ import annotations
 
+import asyncio
+import json
+import multiprocessing
+import os
 import socket
 import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import parse_qs
 
-from rdflib import Graph
-
-from .export_rdf import PREFIXES
-from .query import graph_file, query_dir
+from .query import FORMATS, graph_file, query_dir
 from .vocab import ontology_path
 
-__all__ = ["ENDPOINT_PATH", "load_graph", "make_app", "serve"]
+__all__ = ["DEFAULT_TIMEOUT", "ENDPOINT_PATH", "QueryPool", "make_app", "serve"]
 
 ENDPOINT_PATH = "/sparql"
-# rdflib's parser for each extension kg.query.FORMATS accepts
-RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".jsonld": "json-ld", ".json": "json-ld",
-                  ".xml": "xml", ".rdf": "xml", ".nq": "nquads"}
+DEFAULT_TIMEOUT = 30.0  # seconds a query may run
+SHUTDOWN_GRACE = 1  # seconds uvicorn waits for open requests on Ctrl-C or SIGTERM
+
+# media type → pyoxigraph format name, for results (SELECT, ASK) and for graphs (CONSTRUCT, DESCRIBE)
+RESULT_TYPES = {"application/sparql-results+json": "JSON", "application/json": "JSON",
+                "application/sparql-results+xml": "XML", "application/xml": "XML", "text/xml": "XML",
+                "text/csv": "CSV", "text/tab-separated-values": "TSV"}
+GRAPH_TYPES = {"text/turtle": "TURTLE", "application/x-turtle": "TURTLE",
+               "application/n-triples": "N_TRIPLES", "text/plain": "N_TRIPLES",
+               "application/rdf+xml": "RDF_XML", "application/ld+json": "JSON_LD"}
 
 
-def load_graph(path: str | Path, with_ontology: bool = False) -> Graph:
-    """The built graph (a file or a build folder) as one rdflib graph, prefixes bound."""
-    source = graph_file(path)
-    fmt = RDFLIB_FORMATS[source.suffix.lower()]
-    graph = Graph()
-    if fmt in ("trig", "nquads"):  # named graphs: served as one default graph
-        from rdflib import Dataset
+# --- the workers ----------------------------------------------------------------------------
 
-        dataset = Dataset()
-        dataset.parse(source, format=fmt)
-        for s, p, o, _ in dataset.quads():
-            graph.add((s, p, o))
+def _negotiate(accept: str, offered: dict[str, str], default: str) -> tuple[str, str]:
+    """(media type, format name) of the first Accept entry we offer, in the client's order of q."""
+    entries = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        entries.append((-q, position, media.lower()))
+    for _, _, media in sorted(entries):
+        if media in offered:
+            return media, offered[media]
+        if media in ("*/*", "application/*", "text/*"):
+            break
+    return default, offered[default]
+
+
+def _answer(store, query: str, accept: str) -> tuple[int, str, bytes]:
+    """Run one query in a worker: (HTTP status, media type, body)."""
+    import pyoxigraph as ox
+
+    from .export_rdf import PREFIXES
+
+    try:
+        results = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    except SyntaxError as err:
+        return 400, "text/plain; charset=utf-8", f"query syntax: {err}".encode()
+    except (OSError, ValueError) as err:
+        return 400, "text/plain; charset=utf-8", f"query failed: {err}".encode()
+    if isinstance(results, ox.QueryTriples):
+        media, name = _negotiate(accept, GRAPH_TYPES, "text/turtle")
+        body = results.serialize(format=getattr(ox.RdfFormat, name))
     else:
-        graph.parse(source, format=fmt)
-    if with_ontology:
-        graph.parse(ontology_path(), format="turtle")
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns, replace=True)
-    return graph
+        media, name = _negotiate(accept, RESULT_TYPES, "application/sparql-results+json")
+        body = results.serialize(format=getattr(ox.QueryResultsFormat, name))
+    return 200, f"{media}; charset=utf-8", body
 
+
+def _work(location: str, connection) -> None:
+    """A worker process: open the store read-only, answer queries until the pipe closes."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(location)
+    while True:
+        try:
+            query, accept = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            connection.send(_answer(store, query, accept))
+        except Exception as err:  # noqa: BLE001 - a worker reports, never dies of a query
+            connection.send((500, "text/plain; charset=utf-8", f"{type(err).__name__}: {err}".encode()))
+
+
+class _Worker:
+    def __init__(self, context, location: str) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(location, child), daemon=True)
+        self.process.start()
+        child.close()
+
+    def ask(self, query: str, accept: str) -> tuple[int, str, bytes]:
+        """Blocking: send the query, wait for the answer (EOFError when the worker was killed)."""
+        self.connection.send((query, accept))
+        return self.connection.recv()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class QueryPool:
+    """Worker processes over one read-only store; `await pool.answer(query, accept)` gives (status,
+    media type, body), HTTP 503 when the query ran past `timeout` seconds (its worker is replaced)."""
+
+    def __init__(self, location: str | Path, workers: int, timeout: float) -> None:
+        self.location, self.timeout = str(location), timeout
+        # spawned, not forked: the server's threads and sockets are not copied into the workers
+        self._context = multiprocessing.get_context("spawn")
+        self._workers = [_Worker(self._context, self.location) for _ in range(workers)]
+        self._idle: asyncio.Queue | None = None
+        # twice the workers: a stopped query's thread may still be ending when its successor starts
+        self._threads = ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="sparql")
+        self._lock = threading.Lock()
+
+    async def answer(self, query: str, accept: str) -> tuple[int, str, bytes]:
+        if self._idle is None:  # made in the server's event loop
+            self._idle = asyncio.Queue()
+            for worker in self._workers:
+                self._idle.put_nowait(worker)
+        worker = await self._idle.get()
+        loop = asyncio.get_running_loop()
+        pending = loop.run_in_executor(self._threads, worker.ask, query, accept)
+        # a stopped query's thread ends with EOFError once its worker is killed: nobody waits for it
+        pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+        try:
+            result = await asyncio.wait_for(asyncio.shield(pending), self.timeout)
+        except asyncio.TimeoutError:
+            worker = self._replace(worker)
+            return 503, "text/plain; charset=utf-8", (
+                f"query stopped: it ran past the endpoint's {self.timeout:g} s limit "
+                "(kg serve --timeout)").encode()
+        except (EOFError, OSError):  # the worker died (out of memory, killed): a fresh one
+            worker = self._replace(worker)
+            return 500, "text/plain; charset=utf-8", b"query failed: its worker process stopped"
+        finally:
+            self._idle.put_nowait(worker)
+        return result
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.stop()
+        fresh = _Worker(self._context, self.location)
+        with self._lock:
+            self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        with self._lock:
+            for worker in self._workers:
+                worker.stop()
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def load_store_folder(source: Path, folder: Path, with_ontology: bool = False) -> int:
+    """Bulk-load the graph (and the ontology) into an on-disk store in `folder`; its triple count."""
+    import pyoxigraph as ox
+
+    store = ox.Store(str(folder))
+    store.bulk_load(path=str(source), format=FORMATS[source.suffix.lower()])
+    if with_ontology:
+        store.bulk_load(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    count = len(store)
+    del store  # closed: the workers open it read-only
+    return count
+
+
+# --- the web application ----------------------------------------------------------------------
 
 def example_queries() -> dict[str, dict[str, str]]:
     """ontology/queries/*.rq as YASGUI tabs, named after their file."""
@@ -56,51 +203,83 @@ def example_queries() -> dict[str, dict[str, str]]:
             for path in sorted(query_dir().glob("*.rq"))}
 
 
-def make_app(graph: Graph, public_url: str = f"http://127.0.0.1:8000{ENDPOINT_PATH}"):
-    """The FastAPI application: the endpoint at /sparql, and / redirecting to it."""
-    from fastapi.responses import RedirectResponse
-    from rdflib_endpoint import SparqlEndpoint
+def yasgui_page(triples: int) -> str:
+    """The YASGUI page (rdflib-endpoint's template) with our example queries as tabs."""
+    page = resources.files("rdflib_endpoint").joinpath("yasgui.html").read_text(encoding="utf-8")
+    return (page.replace("$TITLE", "hospital-kg SPARQL endpoint")
+            .replace("$DESCRIPTION", f"The hospital knowledge graph ({triples} triples), read-only.")
+            .replace("$FAVICON", "")
+            .replace("$EXAMPLE_QUERIES", json.dumps(example_queries(), ensure_ascii=False)))
 
-    from . import __version__
 
-    app = SparqlEndpoint(
-        graph=graph,
-        path=ENDPOINT_PATH,
-        title="hospital-kg SPARQL endpoint",
-        description=f"The hospital knowledge graph ({len(graph)} triples), read-only. "
-                    "Ontology: https://w3id.org/hospital-kg/ontology#",
-        version=__version__,
-        public_url=public_url,
-        cors_enabled=True,
-        enable_update=False,
-        example_queries=example_queries(),
-    )
+def make_app(pool: QueryPool, triples: int):
+    """The ASGI application: the endpoint at /sparql (YASGUI for a browser), / redirecting to it."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+    from starlette.routing import Route
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
+    page = yasgui_page(triples)
+
+    async def sparql(request: Request) -> Response:
+        form = {}
+        if request.method == "POST":
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "application/sparql-update":
+                return PlainTextResponse("this endpoint is read-only", status_code=403)
+            body = (await request.body()).decode("utf-8", "replace")
+            if kind == "application/sparql-query":
+                form = {"query": body}
+            elif kind in ("application/x-www-form-urlencoded", ""):
+                form = {key: values[-1] for key, values in parse_qs(body).items()}
+            else:
+                return PlainTextResponse(f"cannot read a {kind} request: send a form or "
+                                         "application/sparql-query", status_code=415)
+        params = {**request.query_params, **form}
+        if "update" in params:
+            return PlainTextResponse("this endpoint is read-only", status_code=403)
+        query = params.get("query")
+        accept = request.headers.get("accept", "")
+        if not query:  # a browser, or a client seeing whether the endpoint is up
+            return HTMLResponse(page)
+        status, media, body = await pool.answer(str(query), accept)
+        return Response(body, status_code=status, media_type=media)
+
+    async def root(request: Request) -> Response:
         return RedirectResponse(ENDPOINT_PATH)
 
-    return app
+    return Starlette(routes=[Route(ENDPOINT_PATH, sparql, methods=["GET", "POST"]), Route("/", root)],
+                     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                                            allow_headers=["*"])])
 
 
 def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000, with_ontology: bool = False,
-          out: TextIO = sys.stdout) -> None:
+          out: TextIO = sys.stdout, timeout: float = DEFAULT_TIMEOUT, workers: int | None = None) -> None:
     """Load the graph, bind the port (0: any free one), print the URL, serve until interrupted."""
     import uvicorn
 
     source = graph_file(path)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
+    pool = None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))  # before loading: a taken port fails at once
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         url = f"http://{shown}:{sock.getsockname()[1]}{ENDPOINT_PATH}"
-        graph = load_graph(source, with_ontology)
-        app = make_app(graph, public_url=url)
-        print(f"SPARQL endpoint {url} ({len(graph)} triples from {source}); Ctrl-C stops it",
-              file=out, flush=True)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        server.run(sockets=[sock])
+        with tempfile.TemporaryDirectory(prefix="kg-serve-") as folder:
+            triples = load_store_folder(source, Path(folder), with_ontology)
+            pool = QueryPool(folder, workers or max(2, os.cpu_count() or 2), timeout)
+            app = make_app(pool, triples)
+            print(f"SPARQL endpoint {url} ({triples} triples from {source}; queries stop after "
+                  f"{timeout:g} s); Ctrl-C stops it", file=out, flush=True)
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                                   timeout_graceful_shutdown=SHUTDOWN_GRACE))
+            try:
+                server.run(sockets=[sock])
+            finally:
+                pool.close()
     finally:
         sock.close()

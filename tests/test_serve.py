@@ -1,14 +1,22 @@
-"""Tests of `kg serve`: a SPARQL 1.1 endpoint (rdflib-endpoint + uvicorn) in a subprocess on a free
-localhost port, queried over HTTP with SPARQLWrapper, then shut down."""
+"""Tests of `kg serve`: a SPARQL 1.1 endpoint (Oxigraph workers behind uvicorn) in a subprocess on
+a free localhost port, queried over HTTP with SPARQLWrapper, loaded by concurrent clients beside a
+query that would never end, then shut down by SIGTERM."""
 
+import contextlib
+import json
 import os
+import signal
 import selectors
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,10 +25,11 @@ from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from kg import cli
-from kg.query import load_store, read_query, run
+from kg.query import load_store, query_dir, read_query, run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
+QUERIES = query_dir()
 STARTUP = 60  # seconds for the server to load the graph and listen
 TIMEOUT = 30  # seconds for one HTTP request
 
@@ -30,10 +39,15 @@ def build(examples_build: Path) -> Path:
     return examples_build
 
 
-@pytest.fixture(scope="module")
-def endpoint(build: Path) -> Iterator[str]:
-    """`kg serve BUILD --port 0` running; yields the endpoint URL it prints."""
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", str(build), "--port", "0"],
+QUERY_LIMIT = 3  # the endpoint's --timeout in these tests
+# every triple three times over: about 10^10 rows on the examples build, never done in time
+ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@contextlib.contextmanager
+def running(build: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`kg serve BUILD --port 0 OPTIONS` running: its endpoint URL (the first line) and process."""
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", str(build), "--port", "0", *options],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -41,7 +55,7 @@ def endpoint(build: Path) -> Iterator[str]:
         url = line.split()[2]
         assert url.startswith("http://127.0.0.1:") and url.endswith("/sparql"), line
         _wait_until_answering(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -51,6 +65,12 @@ def endpoint(build: Path) -> Iterator[str]:
             process.wait(timeout=10)
         process.stdout.close()
         process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def endpoint(build: Path) -> Iterator[str]:
+    with running(build, "--timeout", str(QUERY_LIMIT)) as (url, _):
+        yield url
 
 
 def _first_line(process: subprocess.Popen, timeout: float) -> str:
@@ -143,3 +163,63 @@ def test_serve_missing_graph_and_taken_port_exit_2(build: Path, tmp_path: Path, 
         port = taken.getsockname()[1]
         assert cli.main(["serve", str(build), "--port", str(port)]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def post(url: str, query: str, timeout: float = TIMEOUT) -> tuple[int, float, bytes]:
+    """(HTTP status, seconds, body) of a form POST of the query."""
+    data = urllib.parse.urlencode({"query": query}).encode()
+    request = urllib.request.Request(url, data=data, headers={"Accept": "application/sparql-results+json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, time.perf_counter() - started, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, time.perf_counter() - started, err.read()
+
+
+def test_serve_stops_a_query_past_its_time_and_answers_others_meanwhile(endpoint: str) -> None:
+    endless: list = []
+    worker = threading.Thread(target=lambda: endless.append(post(endpoint, ENDLESS)))
+    worker.start()
+    time.sleep(0.5)
+    status, seconds, body = post(endpoint, "ASK { ?s ?p ?o }")
+    assert status == 200 and json.loads(body)["boolean"] is True and seconds < 2
+    worker.join(QUERY_LIMIT + 15)
+    status, seconds, body = endless[0]
+    assert status == 503 and "limit" in body.decode() and seconds < QUERY_LIMIT + 5
+    assert post(endpoint, "ASK { ?s ?p ?o }")[0] == 200  # the stopped query's worker was replaced
+
+
+def test_serve_load_of_the_example_queries_beside_an_endless_one(endpoint: str) -> None:
+    """8 clients × 100 queries of ontology/queries while an endless query runs: no error."""
+    queries = [path.read_text(encoding="utf-8") for path in sorted(QUERIES.glob("*.rq"))]
+    endless: list = []
+    blocker = threading.Thread(target=lambda: endless.append(post(endpoint, ENDLESS)))
+    blocker.start()
+
+    def client(number: int) -> list[tuple[int, float, bytes]]:
+        return [post(endpoint, queries[(number + k) % len(queries)]) for k in range(100)]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [answer for part in pool.map(client, range(8)) for answer in part]
+    blocker.join(QUERY_LIMIT + 15)
+    assert [status for status, _, _ in answers] == [200] * 800
+    assert endless[0][0] == 503
+    seconds = sorted(s for _, s, _ in answers)
+    print(f"load: 800 queries, p50 {seconds[400] * 1000:.0f} ms, p99 {seconds[792] * 1000:.0f} ms")
+    assert seconds[792] < 5
+
+
+def test_serve_sigterm_stops_it_while_a_query_runs(build: Path) -> None:
+    with running(build, "--timeout", "60") as (url, process):
+
+        def endless() -> None:
+            with contextlib.suppress(OSError):  # the server goes away under it: that is the point
+                post(url, ENDLESS, 60)
+
+        threading.Thread(target=endless, daemon=True).start()
+        time.sleep(1)
+        process.send_signal(signal.SIGTERM)
+        started = time.perf_counter()
+        process.wait(timeout=10)
+        assert time.perf_counter() - started < 2
