@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .export_rdf import FORMATS
+from .export_void import DatasetInfo
 from .pipeline import BuildReport, build_graph, export, input_fingerprint, log_failure
 from .read import Failure, printable
 
@@ -46,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--no-lac", action="store_true", help="do not use the LAC model (jieba only)")
     build.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                        help="extraction processes (default: all cores)")
+    about = build.add_argument_group("the dataset's description (void.ttl)")
+    about.add_argument("--title", help="the dataset's title")
+    about.add_argument("--license", metavar="IRI", help="its licence, e.g. https://creativecommons.org/licenses/by/4.0/")
+    about.add_argument("--source", action="append", metavar="IRI", help="where the articles come from (repeatable)")
+    about.add_argument("--sparql-endpoint", metavar="URL", help="where it will be queried")
+    about.add_argument("--download-url", metavar="URL", help="where graph.ttl will be downloaded from")
     caching = build.add_mutually_exclusive_group()
     caching.add_argument("--cache", type=Path, metavar="DIR",
                          help="per-file extraction cache folder (default: OUT/.cache)")
@@ -120,13 +127,17 @@ def _build(args: argparse.Namespace) -> int:
     report = BuildReport()
     cache = None if args.no_cache else (args.cache or args.out / ".cache")
     formats = tuple(dict.fromkeys(["ttl"] + (args.format or [])))
+    dataset = DatasetInfo(**{"sources": tuple(args.source or ())}, **{
+        key: value for key, value in (("title", args.title), ("license", args.license),
+                                      ("sparql_endpoint", args.sparql_endpoint),
+                                      ("download_url", args.download_url)) if value})
     fingerprint = None
     if cache is not None:
         # With the cache on, a build whose inputs, settings and kg are those of the last build
         # into this folder, its outputs untouched since, has nothing to do.
         started = time.perf_counter()
         settings = (f"formats={','.join(formats)}", f"lac={not args.no_lac}",
-                    f"validate={not args.no_validate}")
+                    f"validate={not args.no_validate}", f"dataset={dataset}")
         fingerprint = input_fingerprint(args.inputs, settings)
         last = read_manifest(args.out)
         if last is not None and last.fingerprint == fingerprint and last.intact(args.out):
@@ -141,7 +152,8 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_NOTHING
     try:
         (args.out / MANIFEST).unlink(missing_ok=True)  # it vouches for the outputs about to change
-        validation = export(kg, args.out, report, formats, validate=not args.no_validate, jobs=jobs)
+        validation = export(kg, args.out, report, formats, validate=not args.no_validate, jobs=jobs,
+                            dataset=dataset)
     except OSError as err:
         print(f"kg: cannot write {printable(str(args.out))}: {err.strerror or err}", file=sys.stderr)
         return EXIT_OUTPUT

@@ -231,11 +231,13 @@ def _ox_triples(data: RDFData) -> Iterable[ox.Triple]:
     return sorted(set(data), key=_key)
 
 
-def turtle(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
-    """Sorted, with prefixes, written by pyoxigraph: rdflib's Turtle writer emits an invalid long
-    string for a literal that holds a line break and ends in a backslash and a quote. Like every
-    writer here: the bytes, or None once written to `output`."""
-    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.TURTLE, prefixes=_OX_PREFIXES)
+def turtle(graph: RDFData, output: BinaryIO | None = None, prefixes: dict[str, str] | None = None
+           ) -> bytes | None:
+    """Sorted, with prefixes (ours, and `prefixes`), written by pyoxigraph: rdflib's Turtle writer
+    emits an invalid long string for a literal that holds a line break and ends in a backslash and
+    a quote. Like every writer here: the bytes, or None once written to `output`."""
+    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.TURTLE,
+                        prefixes={**_OX_PREFIXES, **(prefixes or {})})
 
 
 def ntriples(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export_html, export_rdf
+from . import export_html, export_rdf, export_void
 from .cache import ExtractionCache, build_fingerprint, file_digest
 from .entities import Analyzer, default_analyzer
 # the per-file stages, re-exported: callers of kg.pipeline have always found them here
@@ -168,9 +168,10 @@ BACKGROUND_LAYOUT_NODES = 5_000
 
 
 def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
-           validate: bool = True, jobs: int = 1):
-    """Write graph.<fmt> for each format (export_rdf.FORMATS) and graph.html; then check the RDF
-    against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result or None.
+           validate: bool = True, jobs: int = 1, dataset: export_void.DatasetInfo | None = None):
+    """Write graph.<fmt> for each format (export_rdf.FORMATS), void.ttl (what `dataset` states, and
+    the counts) and graph.html; then check the RDF against ontology/shapes.ttl, unless `validate` is
+    false. Returns the kg.validate result or None.
     With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
     out.mkdir(parents=True, exist_ok=True)
     network = to_networkx(kg)
@@ -180,7 +181,8 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
 
         layout = BackgroundCall(export_html.layout_positions, network)
     try:
-        validation = _write_rdf_and_validate(kg, network, out, report, formats, validate)
+        validation = _write_rdf_and_validate(kg, network, out, report, formats, validate,
+                                             dataset or export_void.DatasetInfo())
         started = time.perf_counter()
         positions = functools.partial(_laid_out_in_background, layout, network) if layout else None
         report.outputs.extend(export_html.write_pages(network, out, positions))  # graph.html, aid.html
@@ -201,9 +203,11 @@ def _laid_out_in_background(layout, network) -> dict:
 
 
 def _write_rdf_and_validate(kg: KnowledgeGraph, network, out: Path, report: BuildReport,
-                            formats: tuple[str, ...], validate: bool):
+                            formats: tuple[str, ...], validate: bool, dataset: export_void.DatasetInfo):
+    from . import __version__
+
     started = time.perf_counter()
-    rdf = export_rdf.Triples(kg)
+    rdf = export_void.CountedTriples(kg)  # counted for void.ttl as graph.ttl is written
     for fmt in formats:
         path = out / f"graph.{fmt}"
         if fmt == "graphml":
@@ -211,6 +215,8 @@ def _write_rdf_and_validate(kg: KnowledgeGraph, network, out: Path, report: Buil
         else:
             export_rdf.write_rdf(rdf, path, fmt)
         report.outputs.append(path)
+    export_void.write_void(rdf, out / "graph.ttl", out / "void.ttl", dataset, __version__)
+    report.outputs.append(out / "void.ttl")
     report.timings["export rdf"] += time.perf_counter() - started
     if not validate:
         return None

@@ -15,7 +15,9 @@ The endpoint speaks the SPARQL 1.1 protocol (GET, POST form and POST `applicatio
 results as JSON, XML, CSV or TSV, graphs as Turtle, N-Triples, RDF/XML or JSON-LD, chosen by the
 Accept header), so SPARQLWrapper, YASGUI and other stores' SERVICE calls can query it. It is
 read-only (an update is answered 403) and binds to localhost unless told otherwise; the example
-queries of ontology/queries are offered as YASGUI tabs.
+queries of ontology/queries are offered as YASGUI tabs. The build's void.ttl is served in the named
+graph VOID_GRAPH (not in the default graph, which is the graph's alone), with the endpoint's URL
+as its `void:sparqlEndpoint`.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ __all__ = ["DEFAULT_TIMEOUT", "ENDPOINT_PATH", "QueryPool", "make_app", "serve"]
 
 ENDPOINT_PATH = "/sparql"
 DEFAULT_TIMEOUT = 30.0  # seconds a query may run
+VOID_GRAPH = "https://w3id.org/hospital-kg/id/void"  # the named graph holding the build's void.ttl
 SHUTDOWN_GRACE = 1  # seconds uvicorn waits for open requests on Ctrl-C or SIGTERM
 
 # media type → pyoxigraph format name, for results (SELECT, ASK) and for graphs (CONSTRUCT, DESCRIBE)
@@ -78,10 +81,12 @@ def _answer(store, query: str, accept: str) -> tuple[int, str, bytes]:
     """Run one query in a worker: (HTTP status, media type, body)."""
     import pyoxigraph as ox
 
-    from .export_rdf import PREFIXES
+    from .export_rdf import GRAPH_IRI, PREFIXES
 
     try:
-        results = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+        # the graph (graph.trig keeps it in GRAPH_IRI) is the default graph; void.ttl is not in it
+        results = store.query(query, prefixes=PREFIXES,
+                              default_graph=[ox.DefaultGraph(), ox.NamedNode(str(GRAPH_IRI))])
     except SyntaxError as err:
         return 400, "text/plain; charset=utf-8", f"query syntax: {err}".encode()
     except (OSError, ValueError) as err:
@@ -181,16 +186,29 @@ class QueryPool:
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
-def load_store_folder(source: Path, folder: Path, with_ontology: bool = False) -> int:
-    """Bulk-load the graph (and the ontology) into an on-disk store in `folder`; its triple count."""
+def load_store_folder(source: Path, folder: Path, with_ontology: bool = False, url: str | None = None) -> int:
+    """Bulk-load the graph (and the ontology) into an on-disk store in `folder`, and the build's
+    void.ttl into the named graph VOID_GRAPH, stating `url` as its SPARQL endpoint; the count of
+    the graph's triples (and the ontology's)."""
     import pyoxigraph as ox
+
+    from .export_void import VOID, dataset_iri
 
     store = ox.Store(str(folder))
     store.bulk_load(path=str(source), format=FORMATS[source.suffix.lower()])
     if with_ontology:
         store.bulk_load(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)
-    store.flush()
     count = len(store)
+    void = source.parent / "void.ttl"
+    if void.is_file():
+        store.bulk_load(path=str(void), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(VOID_GRAPH))
+        if url:
+            from rdflib import Graph
+
+            dataset = dataset_iri(Graph().parse(void, format="turtle"))
+            store.add(ox.Quad(ox.NamedNode(str(dataset)), ox.NamedNode(str(VOID.sparqlEndpoint)),
+                              ox.NamedNode(url), ox.NamedNode(VOID_GRAPH)))
+    store.flush()
     del store  # closed: the workers open it read-only
     return count
 
@@ -270,7 +288,7 @@ def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000, with_onto
         shown = f"[{host}]" if family == socket.AF_INET6 else host
         url = f"http://{shown}:{sock.getsockname()[1]}{ENDPOINT_PATH}"
         with tempfile.TemporaryDirectory(prefix="kg-serve-") as folder:
-            triples = load_store_folder(source, Path(folder), with_ontology)
+            triples = load_store_folder(source, Path(folder), with_ontology, url)
             pool = QueryPool(folder, workers or max(2, os.cpu_count() or 2), timeout)
             app = make_app(pool, triples)
             print(f"SPARQL endpoint {url} ({triples} triples from {source}; queries stop after "

@@ -223,3 +223,13 @@ def test_serve_sigterm_stops_it_while_a_query_runs(build: Path) -> None:
         started = time.perf_counter()
         process.wait(timeout=10)
         assert time.perf_counter() - started < 2
+
+
+def test_serve_offers_the_builds_void_with_its_own_url(endpoint: str) -> None:
+    query = ("SELECT ?endpoint ?triples WHERE { GRAPH <https://w3id.org/hospital-kg/id/void> { "
+             "?d <http://rdfs.org/ns/void#sparqlEndpoint> ?endpoint ; <http://rdfs.org/ns/void#triples> ?triples } }")
+    rows = json.loads(post(endpoint, query)[2])["results"]["bindings"]
+    assert [row["endpoint"]["value"] for row in rows] == [endpoint]
+    # the default graph is the graph alone: its count is void.ttl's
+    count = json.loads(post(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[2])
+    assert count["results"]["bindings"][0]["n"]["value"] == rows[0]["triples"]["value"]
