@@ -6,8 +6,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Real clients used by the tests: a browser for graph.html, an independent Turtle parser.
-DEBIAN_PACKAGES := chromium raptor2-utils fonts-wqy-microhei
+# Real clients used by the tests: a browser for graph.html, an independent Turtle parser, Virtuoso
+# (the store behind DBpedia) for kg publish.
+DEBIAN_PACKAGES := chromium raptor2-utils fonts-wqy-microhei virtuoso-opensource-7-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SHARED ?= ../shared
@@ -61,7 +62,8 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! command -v virtuoso-t >/dev/null \
+		|| ! fc-list 2>/dev/null | grep -qi wqy; then \
 		echo "installing Debian packages: $(DEBIAN_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES); \

@@ -1,4 +1,5 @@
-"""Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`, `kg view DIR`."""
+"""Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`, `kg publish DIR`,
+`kg view DIR`."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--max-width", type=int, default=40, metavar="N",
                        help="cut table cells to N columns (0: never; CSV and JSON are never cut)")
     query.add_argument("--with-ontology", action="store_true", help="load ontology/hospital-kg.ttl too")
+    publish = sub.add_parser("publish", help="put a build into a triple store (SPARQL 1.1 Graph Store Protocol)")
+    publish.add_argument("graph", help="a build folder or an RDF file")
+    publish.add_argument("--store", required=True, metavar="URL",
+                         help="the store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store "
+                              "(Oxigraph) or http://127.0.0.1:8890/sparql-graph-crud-auth (Virtuoso)")
+    publish.add_argument("--graph-iri", "--graph-name", dest="graph_iri", default=None, metavar="IRI",
+                         help="the named graph to replace (default https://w3id.org/hospital-kg/id/graph)")
+    publish.add_argument("--user", help="user name; the password is read from $KG_STORE_PASSWORD")
+    publish.add_argument("--batch", type=_positive_int, default=None, metavar="N",
+                         help="triples a request (default 100,000); a larger graph goes in pieces")
+    publish.add_argument("--timeout", type=float, default=300.0, help="seconds a request may take (default 300)")
     serve = sub.add_parser("serve", help="serve a built graph as a SPARQL 1.1 endpoint on localhost")
     serve.add_argument("graph", help="a build folder or an RDF file")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -94,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "publish":
+        return _publish(args)
     if args.command == "eval":
         from .evaluate import evaluate
 
@@ -194,6 +208,35 @@ def _query(args: argparse.Namespace) -> int:
     except QueryError as err:
         print(f"kg: {err}", file=sys.stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from .export_rdf import GRAPH_IRI
+    from .publish import DEFAULT_BATCH, PASSWORD_VARIABLE, PublishError, publish
+    from .query import QueryError
+
+    if args.user and os.environ.get(PASSWORD_VARIABLE) is None:
+        print(f"kg: --user {args.user}: set the password in ${PASSWORD_VARIABLE}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(pieces: int, triples: int) -> None:
+        if pieces > 1 or triples > (args.batch or DEFAULT_BATCH):
+            print(f"  sent {triples:,} triples ({pieces} pieces)", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    try:
+        done = publish(args.graph, args.store, args.graph_iri or str(GRAPH_IRI), args.user,
+                       batch=args.batch or DEFAULT_BATCH, timeout=args.timeout, progress=progress)
+    except QueryError as err:
+        print(f"kg: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except PublishError as err:
+        print(f"kg: publish failed: {err}", file=sys.stderr)
+        return 1
+    pieces = "one request" if done.pieces == 1 else f"{done.pieces} requests"
+    print(f"published {done.triples:,} triples into <{done.graph}> at {done.store} "
+          f"({pieces}, {time.perf_counter() - started:.1f} s)")
     return EXIT_OK
 
 

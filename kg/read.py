@@ -159,7 +159,7 @@ def source_names(paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> d
         clashes = [file for file in files if taken[names[file]] > 1]
         for file in clashes:
             names[file] = inside(file, True) if with_folder else file.as_posix()
-    return names
+    return {file: printable(name) for file, name in names.items()}  # undecodable bytes escaped
 
 
 def _walk(root: Path, files: list[Path], failures: list[Failure], seen: set[str]) -> None:
