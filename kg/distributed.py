@@ -105,7 +105,9 @@ def render_shard(shard: Shard) -> bytes:
     from .vocab import DATA
 
     stubs = {str(DATA[entity]) for entity in shard.stubs}
-    triples = [t for t in export_rdf.to_triples(shard.graph) if t.subject.value not in stubs]
+    # a stub's own triples, and its point's (a place's <IRI>/geometry), are its owner shard's
+    triples = [t for t in export_rdf.to_triples(shard.graph)
+               if t.subject.value.removesuffix(export_rdf.GEOMETRY) not in stubs]
     return export_rdf.serialize(triples, "nt")
 
 

@@ -31,7 +31,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from . import lexicon
 from .model import ORG_TYPES, KnowledgeGraph
-from .vocab import DATA, HKG, SCHEMA, ontology_path
+from .vocab import DATA, GEO, HKG, SCHEMA, ontology_path
 
 PREFIXES: dict[str, str] = {
     "hkg": str(HKG._NS),
@@ -43,7 +43,9 @@ PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
     "dcterms": str(DCTERMS),
     "prov": str(PROV),
+    "geo": str(GEO),
 }
+GEOMETRY = "/geometry"  # a place's point is <place IRI>/geometry
 # pyoxigraph would write instance IRIs as kgid:hospital\/…, escapes not every parser reads.
 _OX_PREFIXES = {prefix: ns for prefix, ns in PREFIXES.items() if prefix != "kgid"}
 GRAPH_IRI = DATA["graph"]
@@ -123,14 +125,26 @@ def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
             yield ox.Triple(subject, node(str(SKOS.altLabel)), text(alias))
         if e.date and len(e.date) == 10:
             yield ox.Triple(subject, node(str(SCHEMA.startDate)), ox.Literal(e.date, datatype=date))
-        if e.type == "Place":
-            place = lexicon.places().get(e.name)
-            if place is not None and place.province:
+        place = lexicon.places().get(e.name) if e.type == "Place" else None
+        if place is not None:
+            if place.province:
                 yield ox.Triple(subject, node(str(HKG.province)), text(place.province))
+            if place.code:
+                code = HKG.countryCode if place.level == "country" else HKG.divisionCode
+                yield ox.Triple(subject, node(str(code)), ox.Literal(place.code))
+            if place.point:
+                yield ox.Triple(subject, node(str(GEO.hasGeometry)), node(data + e.id + GEOMETRY))
         for article in e.articles:
             yield ox.Triple(subject, node(str(HKG.mentionedIn)), node(str(article_iri(article))))
         for r in heads.get(e.id, ()):
             yield ox.Triple(subject, node(str(HKG[r.kind])), node(data + r.tail))
+
+    def geometry_triples(e, point: tuple[float, float]) -> Iterator[ox.Triple]:
+        subject = node(data + e.id + GEOMETRY)
+        yield ox.Triple(subject, a, node(str(GEO.Geometry)))
+        yield ox.Triple(subject, node(str(GEO.asWKT)),
+                        ox.Literal(f"POINT({_decimal(point[0])} {_decimal(point[1])})",
+                                   datatype=node(str(GEO.wktLiteral))))
 
     def assertion_triples(statement: str, r, ev) -> Iterator[ox.Triple]:
         subject, source = node(statement), node(str(article_iri(ev.article)))
@@ -155,6 +169,9 @@ def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
         subjects.setdefault(str(article_iri(art.id)), []).append((article_triples, art))
     for e in kg.entities:
         subjects.setdefault(data + e.id, []).append((entity_triples, e))
+        place = lexicon.places().get(e.name) if e.type == "Place" else None
+        if place is not None and place.point:  # the seat's point: a subject of its own
+            subjects.setdefault(data + e.id + GEOMETRY, []).append((geometry_triples, e, place.point))
     for r in kg.relations:
         if r.head not in names or r.tail not in names:
             continue
@@ -165,6 +182,12 @@ def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
     for iri in sorted(subjects, key=lambda iri: str(node(iri))):
         found = {t for maker, *args in subjects.pop(iri) for t in maker(*args)}
         yield from sorted(found, key=str)
+
+
+def _decimal(value: float) -> str:
+    """A coordinate to the gazetteer's six decimals, without trailing zeros (119.48421, not
+    119.484210): the form stores with a geometry type (Virtuoso) write back, so rows compare."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def to_triples(kg: KnowledgeGraph) -> list[ox.Triple]:

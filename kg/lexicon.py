@@ -56,6 +56,8 @@ class Place:
     short: str  # name without its area suffix, e.g. 玛曲 (empty when too short to be safe)
     level: str  # province, city, county, country
     province: str = ""  # the province it lies in, e.g. 甘肃省 (empty for countries)
+    code: str = ""  # GB/T 2260 division code (623025 for 玛曲县), or a country's ISO 3166-1 alpha-2
+    point: tuple[float, float] | None = None  # (longitude, latitude) of a Chinese division's seat
 
 
 @lru_cache(maxsize=1)
@@ -71,22 +73,31 @@ def places() -> dict[str, Place]:
         level = "province" if code[2:6] == "0000" else "city" if code[4:6] == "00" else "county"
         if name and name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             province = provinces.get(code[:2], "")
-            _add_place(found, name, level, province)
+            point = _point(row)
+            _add_place(found, name, level, province, code[:6], point)
             if name.endswith("县") and level == "county":
                 # Many counties have since become districts (县改区); the gazetteer predates some.
-                _add_place(found, name[:-1] + "区", level, province)
-    for name in countries():
-        found.setdefault(name, Place(name, "", "country"))
+                _add_place(found, name[:-1] + "区", level, province, code[:6], point)
+    for name, alpha2 in country_codes().items():
+        found.setdefault(name, Place(name, "", "country", code=alpha2))
     return found
 
 
-def _add_place(found: dict[str, Place], name: str, level: str, province: str = "") -> None:
+def _point(row: dict) -> tuple[float, float] | None:
+    try:
+        return float(row["longitude"]), float(row["latitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _add_place(found: dict[str, Place], name: str, level: str, province: str = "", code: str = "",
+               point: tuple[float, float] | None = None) -> None:
     short = ""
     for suffix in AREA_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             short = name[: -len(suffix)]
             break
-    place = Place(name, short, level, province)
+    place = Place(name, short, level, province, code, point)
     # A full name is never displaced; a short form keeps the higher level (甘肃 the province).
     found[name] = place
     if short and (short not in found or found[short].level != "province" and level == "province"):
@@ -96,18 +107,24 @@ def _add_place(found: dict[str, Place], name: str, level: str, province: str = "
 @lru_cache(maxsize=1)
 def countries() -> tuple[str, ...]:
     """Chinese names of the world's countries, from pycountry's ISO 3166 translations."""
+    return tuple(sorted(country_codes()))
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> dict[str, str]:
+    """Chinese name of each country → its ISO 3166-1 alpha-2 code, from pycountry's translations."""
     import pycountry
 
     try:
         translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     except OSError:
-        return ()
-    names = set()
+        return {}
+    codes: dict[str, str] = {}
     for country in pycountry.countries:
         for attr in ("common_name", "name"):
             value = getattr(country, attr, None)
             if value:
                 zh = translation.gettext(value)
                 if zh != value and re.fullmatch(r"[\u4e00-\u9fff·]{2,12}", zh):
-                    names.add(zh)
-    return tuple(sorted(names))
+                    codes.setdefault(zh, country.alpha_2)
+    return codes

@@ -17,6 +17,7 @@ __all__ = [
     "HKG",
     "ONTOLOGY_FILE",
     "RELATION_PROPERTIES",
+    "GEO",
     "SCHEMA",
     "ontology_path",
 ]
@@ -64,8 +65,10 @@ class HKG(DefinedNamespace):
     mentionedIn: URIRef  # any entity -> Article (⊑ prov:wasDerivedFrom)
     evidenceArticle: URIRef  # Assertion -> Article (⊑ prov:wasDerivedFrom)
     evidenceText: URIRef  # Assertion -> rdf:langString, the sentence stating the fact
-    sourceFile: URIRef  # Article -> xsd:string, path of the input file
+    sourceFile: URIRef  # Article -> xsd:string, the input file's path inside the build's input
     province: URIRef  # Place -> rdf:langString, the province from the gazetteer
+    divisionCode: URIRef  # Place -> xsd:string, GB/T 2260 code of a Chinese division
+    countryCode: URIRef  # Place -> xsd:string, ISO 3166-1 alpha-2 code of a country
 
 
 ENTITY_CLASSES: tuple[str, ...] = (
@@ -95,6 +98,9 @@ RELATION_PROPERTIES: tuple[str, ...] = (
     "hasCondition",
 )
 """Local names of the properties linking two extracted entities."""
+
+GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+"""GeoSPARQL: a place's point as ``geo:hasGeometry [ geo:asWKT "POINT(lon lat)"^^geo:wktLiteral ]``."""
 
 SCHEMA = Namespace("https://schema.org/")
 """schema.org, used for ``schema:startDate`` and as the parent vocabulary of the ontology."""

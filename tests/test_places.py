@@ -1,0 +1,67 @@
+"""Places carry the gazetteer's codes and points: a Chinese division its GB/T 2260 code and a
+GeoSPARQL point, a country its ISO 3166-1 code; aid_map.rq puts both sides of aid on the map."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import lexicon
+from kg.query import load_store, read_query, run
+
+WKT = re.compile(r"POINT\((-?\d+(\.\d+)?) (-?\d+(\.\d+)?)\)")
+
+
+def test_places_gazetteer_has_codes_and_points() -> None:
+    places = lexicon.places()
+    county = places["玛曲县"]
+    assert county.code == "623025" and county.province == "甘肃省" and county.level == "county"
+    longitude, latitude = county.point
+    assert 100 < longitude < 103 and 33 < latitude < 35  # on the Yellow River's first bend
+    assert places["甘肃"].code == "620000"  # a short form names the province
+    assert places["马达加斯加"].code == "MG" and places["马达加斯加"].point is None
+    assert lexicon.country_codes()["厄立特里亚"] == "ER"
+
+
+@pytest.fixture(scope="module")
+def store(examples_build: Path) -> ox.Store:
+    return load_store(examples_build)
+
+
+def test_places_in_the_graph_have_code_and_point(store: ox.Store) -> None:
+    rows = list(run(store, """
+        PREFIX hkg: <https://w3id.org/hospital-kg/ontology#>
+        PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+        SELECT ?name ?code ?wkt WHERE {
+          ?place a hkg:Place ; rdfs:label ?name .
+          OPTIONAL { ?place hkg:divisionCode|hkg:countryCode ?code }
+          OPTIONAL { ?place geo:hasGeometry/geo:asWKT ?wkt }
+        }"""))
+    assert len(rows) > 5
+    coded = [row for row in rows if row["code"] is not None]
+    assert len(coded) >= len(rows) // 2
+    for row in coded:
+        code = row["code"].value
+        assert re.fullmatch(r"\d{6}|[A-Z]{2}", code), code
+        if row["wkt"] is not None:
+            assert row["wkt"].datatype.value == "http://www.opengis.net/ont/geosparql#wktLiteral"
+            longitude, latitude = map(float, WKT.fullmatch(row["wkt"].value).group(1, 3))
+            assert 73 < longitude < 136 and 3 < latitude < 54  # in China
+        else:
+            assert len(code) == 2  # only countries have no point
+
+
+def test_places_aid_map_query_gives_both_sides_coordinates(store: ox.Store) -> None:
+    rows = list(run(store, read_query("aid_map")))
+    pairs = list(run(store, "SELECT DISTINCT ?r ?h WHERE { ?r <https://w3id.org/hospital-kg/ontology#aidedBy> ?h }"))
+    assert len(rows) == len(pairs) > 3  # one row a pair
+    both = [row for row in rows if row["receiverWKT"] is not None and row["helperWKT"] is not None
+            and row["receiverWKT"].value and row["helperWKT"].value]
+    assert len(both) >= 2
+    for row in both:
+        assert WKT.fullmatch(row["receiverWKT"].value) and WKT.fullmatch(row["helperWKT"].value)
+        assert re.fullmatch(r"\d{6}", row["receiverCode"].value)
+    abroad = [row for row in rows if row["receiverCode"] is not None and row["receiverCode"].value == "MG"]
+    assert abroad and all(row["receiverWKT"].value == "" for row in abroad)  # a country: code, no point
