@@ -86,3 +86,15 @@ def examples_build(tmp_path_factory, analyzer) -> Path:
                      analyzer, BuildReport())
     export(kg, out, BuildReport(), FORMATS, validate=False)
     return out
+
+
+def stop_process(process, grace: float = 10) -> None:
+    """Terminate a server the tests started; kill it if it has not ended within `grace` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from conftest import stop_process
 from kg import cli
 from kg.export_rdf import GRAPH_IRI
 from kg.query import load_store, query_dir, run
@@ -63,12 +64,7 @@ def _running(command: list[str], url: str, cwd: Path, log: Path | None = None) -
             _wait(url, process, log or cwd / "server.log")
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process, 30)
 
 
 def select(endpoint: str, query: str, **params: str) -> list[dict]:

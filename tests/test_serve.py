@@ -24,6 +24,7 @@ from rdflib import Graph
 from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from conftest import stop_process
 from kg import cli
 from kg.query import load_store, query_dir, read_query, run
 
@@ -57,12 +58,7 @@ def running(build: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]
         _wait_until_answering(url, process)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
         process.stdout.close()
         process.stderr.close()
 
