@@ -1,5 +1,5 @@
 """Command line: `kg build INPUT... --out DIR`, `kg query GRAPH QUERY`, `kg serve DIR`, `kg publish DIR`,
-`kg view DIR`."""
+`kg table DIR NAME`, `kg view DIR`."""
 from __future__ import annotations
 
 import argparse
@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     publish.add_argument("--batch", type=_positive_int, default=None, metavar="N",
                          help="triples a request (default 100,000); a larger graph goes in pieces")
     publish.add_argument("--timeout", type=float, default=300.0, help="seconds a request may take (default 300)")
+    table = sub.add_parser("table", help="one table of a build (aid pairs, entities, relations) for Excel")
+    table.add_argument("graph", help="a build folder or its graph.ttl")
+    table.add_argument("table", choices=("aid", "entities", "relations"),
+                       help="aid: one row per aided/helper pair; entities; relations: one row per sentence")
+    table.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="csv (default) or xlsx")
+    table.add_argument("--out", type=Path, help="file to write (default: CSV on standard output)")
     serve = sub.add_parser("serve", help="serve a built graph as a SPARQL 1.1 endpoint on localhost")
     serve.add_argument("graph", help="a build folder or an RDF file")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -108,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args)
     if args.command == "publish":
         return _publish(args)
+    if args.command == "table":
+        return _table(args)
     if args.command == "eval":
         from .evaluate import evaluate
 
@@ -208,6 +216,32 @@ def _query(args: argparse.Namespace) -> int:
     except QueryError as err:
         print(f"kg: {err}", file=sys.stderr)
         return EXIT_USAGE
+    return EXIT_OK
+
+
+def _table(args: argparse.Namespace) -> int:
+    from .query import QueryError, graph_file
+    from .tables import table_rows, write_csv, write_xlsx
+    from .views import load_graph
+
+    if args.format == "xlsx" and args.out is None:
+        print("kg: --format xlsx needs --out FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        rows = table_rows(load_graph(graph_file(args.graph)), args.table)
+    except QueryError as err:
+        print(f"kg: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out is None:
+        import csv
+
+        csv.writer(sys.stdout, lineterminator="\n").writerows(rows)
+    elif args.format == "xlsx":
+        write_xlsx({args.table: rows}, args.out)
+    else:
+        write_csv(rows, args.out)
+    if args.out is not None:
+        print(f"wrote {args.out} ({len(rows) - 1} rows)", file=sys.stderr)
     return EXIT_OK
 
 

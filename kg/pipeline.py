@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export_html, export_rdf, export_void
+from . import export_html, export_rdf, export_void, tables
 from .cache import ExtractionCache, build_fingerprint, file_digest
 from .entities import Analyzer, default_analyzer
 # the per-file stages, re-exported: callers of kg.pipeline have always found them here
@@ -170,7 +170,7 @@ BACKGROUND_LAYOUT_NODES = 5_000
 def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
            validate: bool = True, jobs: int = 1, dataset: export_void.DatasetInfo | None = None):
     """Write graph.<fmt> for each format (export_rdf.FORMATS), void.ttl (what `dataset` states, and
-    the counts) and graph.html; then check the RDF against ontology/shapes.ttl, unless `validate` is
+    the counts), graph.html and aid.html, and the tables (tables/*.csv, tables.xlsx); then check the RDF against ontology/shapes.ttl, unless `validate` is
     false. Returns the kg.validate result or None.
     With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -187,6 +187,9 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
         positions = functools.partial(_laid_out_in_background, layout, network) if layout else None
         report.outputs.extend(export_html.write_pages(network, out, positions))  # graph.html, aid.html
         report.timings["export html"] += time.perf_counter() - started
+        started = time.perf_counter()
+        report.outputs.extend(tables.write_tables(to_networkx(kg, provenance=True), out))
+        report.timings["export tables"] += time.perf_counter() - started
     finally:
         if layout is not None:
             layout.stop()

@@ -6,6 +6,8 @@ Instance IRIs are minted under ``DATA``.
 """
 from __future__ import annotations
 
+import functools
+
 from pathlib import Path
 
 from rdflib import URIRef
@@ -116,3 +118,15 @@ def ontology_path() -> Path:
 
 ONTOLOGY_FILE: Path = ontology_path()
 """The ontology file, as returned by :func:`ontology_path`."""
+
+
+@functools.lru_cache(maxsize=1)
+def chinese_labels() -> dict[str, str]:
+    """Local name → the ontology's Chinese label of each class and property (Hospital → 医院)."""
+    from rdflib import Graph, Literal
+    from rdflib.namespace import RDFS
+
+    ontology = Graph().parse(ontology_path(), format="turtle")
+    base = str(HKG._NS)
+    return {str(term)[len(base):]: str(label) for term, label in ontology.subject_objects(RDFS.label)
+            if str(term).startswith(base) and isinstance(label, Literal) and label.language == "zh"}

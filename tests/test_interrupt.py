@@ -60,7 +60,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _build_in_process(inputs: list[Path], out: Path) -> dict[str, bytes]:
@@ -176,7 +176,7 @@ def interrupted(tmp_path_factory) -> tuple[dict[str, bytes], dict[str, bytes], d
 def _check_outputs(s: Scenario, old: dict[str, bytes], new: dict[str, bytes]) -> list[str]:
     """Every output is exactly the old or the new file; returns the names of any other files."""
     assert s.signalled and s.signalled > 0, f"{s.name}: never reached its moment ({s.code}): {s.stderr}"
-    files = {p.name: p for p in s.out.iterdir()}
+    files = {p.relative_to(s.out).as_posix(): p for p in s.out.rglob("*") if p.is_file()}
     for name in old:
         data = files.pop(name).read_bytes()
         assert data in (old[name], new[name]), f"{s.name}: {name} is neither the old nor the new file"

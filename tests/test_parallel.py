@@ -141,7 +141,8 @@ def test_pages_laid_out_in_the_background_equal_pages_laid_out_here(monkeypatch,
     here, expected = _export(graph, tmp_path / "one", jobs=1)
     assert len(calls) == 1  # one job: no background process
     assert files == expected
-    assert list(files) == ["graph.ttl", "graph.nt", "void.ttl", "graph.html", "aid.html"]
+    assert list(files) == ["graph.ttl", "graph.nt", "void.ttl", "graph.html", "aid.html",
+                           "aid.csv", "entities.csv", "relations.csv", "tables.xlsx"]
     assert background.timings["export html"] > 0
 
 
