@@ -202,11 +202,13 @@ class BuildManifest:
 
     @classmethod
     def record(cls, fingerprint: str, outputs: list[Path], summary: list[str],
-               failures: list[tuple[str, str, str]]) -> "BuildManifest":
+               failures: list[tuple[str, str, str]], folder: Path | None = None) -> "BuildManifest":
+        """`outputs` named by their path inside `folder` (tables/aid.csv), else by their name."""
         stats = {}
         for path in outputs:
             info = path.stat()
-            stats[path.name] = (info.st_size, info.st_mtime_ns)
+            inside = folder is not None and path.is_relative_to(folder)
+            stats[path.relative_to(folder).as_posix() if inside else path.name] = (info.st_size, info.st_mtime_ns)
         return cls(fingerprint, stats, summary, failures)
 
     def intact(self, folder: Path) -> bool:

@@ -187,7 +187,7 @@ def _build(args: argparse.Namespace) -> int:
     if fingerprint is not None:
         lines = [line for line in text.splitlines() if not line.startswith("time ")]
         failures = [(f.kind, f.source, f.reason) for f in report.failures]
-        write_manifest(args.out, BuildManifest.record(fingerprint, report.outputs, lines, failures))
+        write_manifest(args.out, BuildManifest.record(fingerprint, report.outputs, lines, failures, args.out))
     return _exit_code(args, bool(report.failures))
 
 

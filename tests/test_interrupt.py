@@ -231,7 +231,9 @@ def test_interrupt_kill_9_while_writing_leaves_whole_outputs(interrupted, name: 
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.xfail(strict=True, reason=(
+# Not strict: whether the signal finds the forkserver still importing depends on the machine's
+# load (the imports take 0.2-3 s), so the bug shows in most runs, not all.
+@pytest.mark.xfail(strict=False, reason=(
     "BUG in kg/parallel.py: Ctrl-C reaches the whole process group, and the pool's forkserver "
     "(and its workers) do not ignore SIGINT: the forkserver is still importing kg.pipeline "
     "(set_forkserver_preload) when the signal arrives and prints a KeyboardInterrupt traceback "
