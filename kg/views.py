@@ -21,7 +21,6 @@ import functools
 import importlib.resources
 import io
 import re
-import sys
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable
@@ -31,7 +30,7 @@ import networkx as nx
 from .model import ORG_TYPES
 
 __all__ = ["aid_graph", "article_graph", "ego_graph", "find_articles", "find_entities",
-           "load_graph", "province_centres", "provinces", "view_command"]
+           "load_graph", "province_centres", "provinces", "ttl_path"]
 
 # Relations along which an entity inherits a place: an institution is where it is located, a
 # department where its hospital is.
@@ -231,7 +230,7 @@ def article_graph(graph: nx.MultiDiGraph, article: str) -> nx.MultiDiGraph:
 
 # --------------------------------------------------------------------------- reading a build back
 
-def _ttl_path(build: str | Path) -> Path:
+def ttl_path(build: str | Path) -> Path:
     path = Path(build)
     return path / "graph.ttl" if path.is_dir() else path
 
@@ -249,7 +248,7 @@ def load_graph(build: str | Path) -> nx.MultiDiGraph:
     from .vocab import DATA, ENTITY_CLASSES, HKG, RELATION_PROPERTIES
 
     rdf = Graph()
-    rdf.parse(str(_ttl_path(build)), format="turtle")
+    rdf.parse(str(ttl_path(build)), format="turtle")
     base = str(DATA)
 
     def local(iri: Any) -> str:
@@ -347,73 +346,3 @@ def find_articles(graph: nx.MultiDiGraph, query: str) -> tuple[list[str], list[s
         elif wanted and wanted in _norm(info.get("title", "")):
             partial.append(key)
     return exact, partial
-
-
-# --------------------------------------------------------------------------- `kg view`
-
-def _safe_filename(text: str, limit: int = 40) -> str:
-    cleaned = re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("_.")
-    return (cleaned[:limit] or "view")
-
-
-def _describe(graph: nx.MultiDiGraph, node: Any) -> str:
-    attrs = graph.nodes[node]
-    return f"{attrs.get('name', node)} ({attrs.get('type', '?')}, {node})"
-
-
-def view_command(args: Any) -> int:
-    """`kg view BUILD (--name NAME | --article ARTICLE) [--depth N] [--out FILE]`.
-
-    Exit codes: 0 written; 2 the name or article matches several and none exactly (candidates are
-    listed); 3 no graph.ttl in BUILD, or nothing matches.
-    """
-    from .export_html import write_html
-
-    ttl = _ttl_path(args.build)
-    if not ttl.is_file():
-        print(f"kg: no graph.ttl at {ttl} (run `kg build ... --out DIR` first)", file=sys.stderr)
-        return 3
-    graph = load_graph(ttl)
-    out_dir = ttl.parent
-    if args.article:
-        exact, partial = find_articles(graph, args.article)
-        chosen = exact or partial
-        if not chosen:
-            print(f"kg: no article matches {args.article!r}", file=sys.stderr)
-            return 3
-        if len(chosen) > 1:
-            print(f"kg: {args.article!r} matches {len(chosen)} articles; give one of:", file=sys.stderr)
-            for key in chosen[:20]:
-                info = graph.graph["articles"][key]
-                print(f"  {info['id'] or key}  {info['title']}", file=sys.stderr)
-            return 2
-        view = article_graph(graph, chosen[0])
-        info = graph.graph["articles"][chosen[0]]
-        title = f"文章：{info['title']}"
-        subtitle = "这篇文章提到的实体和它陈述的关系"
-        focus: list[Any] = []
-        default_name = f"article-{_safe_filename(info['id'] or info['title'])}.html"
-    else:
-        exact, partial = find_entities(graph, args.name)
-        chosen = exact or partial
-        if not chosen:
-            print(f"kg: no entity is named {args.name!r}", file=sys.stderr)
-            return 3
-        if not exact and len(partial) > 1:
-            print(f"kg: {args.name!r} is part of {len(partial)} names; give the full one:", file=sys.stderr)
-            for node in partial[:20]:
-                print(f"  {_describe(graph, node)}", file=sys.stderr)
-            if len(partial) > 20:
-                print(f"  … and {len(partial) - 20} more", file=sys.stderr)
-            return 2
-        view = ego_graph(graph, chosen, depth=args.depth)
-        names = "、".join(dict.fromkeys(str(graph.nodes[n].get("name", n)) for n in chosen))
-        title = f"{names} 的关系网"
-        subtitle = f"与它相距 {args.depth} 步以内的实体" if args.depth != 1 else "与它直接相连的实体"
-        focus = chosen
-        default_name = f"ego-{_safe_filename(names)}.html"
-    out = Path(args.out) if args.out else out_dir / default_name
-    links = (("完整图谱", "graph.html"), ("援助网络", "aid.html")) if out.parent.resolve() == out_dir.resolve() else ()
-    write_html(view, out, title=title, subtitle=subtitle, focus=focus, links=links)
-    print(f"wrote {out} ({view.number_of_nodes()} entities, {view.number_of_edges()} relations)")
-    return 0

@@ -513,7 +513,7 @@ def test_layout_near_pairs_stay_linear_in_a_crowded_cell() -> None:
     # regression: 24,000 nodes of one component stacked in few cells made 126 million pairs (5 GB)
     import numpy as np
 
-    from kg.export_html import _NEAR_CAP, _near_pairs
+    from kg.layout import _NEAR_CAP, _near_pairs
 
     n = 20_000
     cx = np.zeros(n, dtype=np.intp)
@@ -531,7 +531,7 @@ def test_layout_near_pairs_stay_linear_in_a_crowded_cell() -> None:
 def test_layout_near_pairs_exact_when_cells_are_sparse() -> None:
     import numpy as np
 
-    from kg.export_html import _near_pairs
+    from kg.layout import _near_pairs
 
     cx = np.array([0, 0, 1, 3])
     cy = np.array([0, 1, 1, 3])
@@ -562,3 +562,13 @@ def test_page_json_in_pieces_is_json_dumps(value) -> None:
         export_html._JSON_PIECE = original
     escaped = "".join(export_html._script_json(value))
     assert not set(escaped) & set("<>&") and json.loads(escaped) == json.loads(expected)
+
+
+def test_views_and_layout_stand_without_the_page_writer() -> None:
+    # views derive graphs, layout places nodes, export_html writes pages from both: no circle
+    import subprocess
+    import sys
+
+    code = ("import sys, kg.views, kg.layout; "
+            "assert 'kg.export_html' not in sys.modules, sorted(m for m in sys.modules if m.startswith('kg'))")
+    subprocess.run([sys.executable, "-c", code], check=True)
