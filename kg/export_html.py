@@ -388,6 +388,13 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         grouped, groups = _grouped_layout(graph, {n: p for n, p in province.items() if p})
     focus_ids = sorted({ids[n] for n in focus if n in ids})
 
+    articles = graph.graph.get("articles", {})
+
+    def years(keys: Iterable[str], date: Any = None) -> list[int]:
+        """An event's own year, else the years of the articles that state it (none: undated)."""
+        days = [str(date)] if date else [articles.get(k, {}).get("date") or "" for k in keys]
+        return sorted({int(day[:4]) for day in days if day[:4].isdigit()})
+
     names: dict[Any, str] = {}
     node_meta: list[dict] = []
     type_counts: dict[str, int] = defaultdict(int)
@@ -418,19 +425,21 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         node_meta.append({"name": name, "type": node_type, "typeLabel": _type_label(node_type),
                           "aliases": list(_strs(attrs.get("aliases"))),
                           "articles": list(_strs(attrs.get("articles"))),
-                          "province": province[node]})
+                          "province": province[node],
+                          "years": years(attrs.get("article_keys", ()), attrs.get("date"))})
 
     records = []
     for u, v, key, attrs in graph.edges(keys=True, data=True):
         kind = str(attrs.get("kind") or key or "")
         evidence = _evidence(attrs.get("evidence"))
-        records.append(((ids[u], ids[v], kind, evidence, repr(key)), u, v, kind, evidence))
+        records.append(((ids[u], ids[v], kind, evidence, repr(key)), u, v, kind, evidence,
+                        years(attrs.get("evidence_keys", ()))))
     records.sort(key=lambda r: r[0])
 
     edge_meta: list[dict] = []
     kind_counts: dict[str, int] = defaultdict(int)
     parallel: dict[frozenset, int] = defaultdict(int)
-    for index, (_, u, v, kind, evidence) in enumerate(records):
+    for index, (_, u, v, kind, evidence, edge_years) in enumerate(records):
         kind_counts[kind] += 1
         pair = frozenset((ids[u], ids[v]))
         rank = parallel[pair]
@@ -449,7 +458,7 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
             **extra,
         )
         edge_meta.append({"kind": kind, "kindLabel": _kind_label(kind),
-                          "evidence": [list(pair_) for pair_ in evidence]})
+                          "evidence": [list(pair_) for pair_ in evidence], "years": edge_years})
 
     # The layout is asked for last: `positions` may be computing it in another process meanwhile.
     if grouped is not None:
@@ -465,7 +474,8 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
 
     view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "groups": groups,
             "types": dict(type_counts), "kinds": dict(kind_counts),
-            "provinces": dict(province_counts) if group_by_province else {}}
+            "provinces": dict(province_counts) if group_by_province else {},
+            "years": sorted({y for m in node_meta + edge_meta for y in m["years"]})}
     return net, node_meta, edge_meta, view
 
 
@@ -493,6 +503,17 @@ def _kind_chips(counts: Mapping[str, int]) -> str:
 def _province_chips(counts: Mapping[str, int]) -> str:
     ordered = sorted(counts, key=lambda p: (p == _UNKNOWN_GROUP, -counts[p], p))
     return "\n".join(_chip("province", p, "◯", "#5d6d7e", p, counts[p], p) for p in ordered)
+
+
+def _year_row(years: Sequence[int]) -> str:
+    """From/to selects over the years found, and the switch that hides what has no date."""
+    def select(element_id: str, chosen: int) -> str:
+        options = "".join(f'<option value="{y}"{" selected" if y == chosen else ""}>{y}</option>' for y in years)
+        return f'<select id="{element_id}">{options}</select>'
+
+    return (f'<div class="kg-year-row" id="kg-years"><span class="kg-row-label">年份</span>\n'
+            f'{select("kg-year-from", years[0])} 至 {select("kg-year-to", years[-1])}\n'
+            f'<label><input type="checkbox" id="kg-hide-undated"> 隐藏无日期的实体和关系</label>\n</div>')
 
 
 _SAFE_HREF = re.compile(r"[A-Za-z0-9_.\-]+\.html")
@@ -524,6 +545,8 @@ def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", foc
         filters.append(("省份", "kg-provinces", _province_chips(view["provinces"])))
     rows = "\n".join(f'<div class="kg-filter-row" id="{row_id}"><span class="kg-row-label">{label}</span>\n'
                      f"{chips}\n</div>" for label, row_id, chips in filters if chips)
+    if view["years"]:
+        rows += "\n" + _year_row(view["years"])
     values = {
         "TITLE": html.escape(title, quote=True),
         "SUBTITLE": html.escape(subtitle, quote=True),

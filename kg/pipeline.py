@@ -174,7 +174,7 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     false. Returns the kg.validate result or None.
     With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
     out.mkdir(parents=True, exist_ok=True)
-    network = to_networkx(kg)
+    network = to_networkx(kg, provenance=True)  # article dates: the pages' year filter, the tables
     layout = None
     if jobs > 1 and network.number_of_nodes() >= BACKGROUND_LAYOUT_NODES:
         from .parallel import BackgroundCall
@@ -188,7 +188,7 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
         report.outputs.extend(export_html.write_pages(network, out, positions))  # graph.html, aid.html
         report.timings["export html"] += time.perf_counter() - started
         started = time.perf_counter()
-        report.outputs.extend(tables.write_tables(to_networkx(kg, provenance=True), out))
+        report.outputs.extend(tables.write_tables(network, out))
         report.timings["export tables"] += time.perf_counter() - started
     finally:
         if layout is not None:

@@ -207,6 +207,38 @@ def test_graph_page_offline_counts_search_filter_click(browser, cli_build):
 
 # --------------------------------------------------------------------------- aid and ego views
 
+def test_year_filter_in_browser(browser, examples_build):
+    """A year range hides what is dated outside it (an event's day, else its articles' dates);
+    the undated stays unless hidden too; kgSetYears(from, to) returns the entities shown."""
+    page_path = examples_build / "graph.html"
+    data = embedded(page_path.read_text(encoding="utf-8"))
+    years, nodes = data["view"]["years"], data["meta"]["nodes"]
+    assert len(years) >= 2 and any(not m["years"] for m in nodes)
+    o = open_page(browser, page_path)
+    total = len(data["nodes"])
+    assert o.js("kgSetYears(null, null)") == total
+    first = years[0]
+    shown = o.js("y => kgSetYears(y, y)", first)
+    assert shown == sum(1 for m in nodes if not m["years"] or first in m["years"]) < total
+    ids = [n["id"] for n in data["nodes"]]
+    assert hidden_ids(o) == {i for i, m in zip(ids, nodes) if m["years"] and first not in m["years"]}
+    edge_years = {e["id"]: m["years"] for e, m in zip(data["edges"], data["meta"]["edges"])}
+    for edge_id in o.js("kgNetwork.body.data.edges.getIds()"):
+        assert not edge_years[edge_id] or first in edge_years[edge_id]
+    # the selects show the range; the switch hides the undated too
+    assert o.js("[document.getElementById('kg-year-from').value, document.getElementById('kg-year-to').value]") \
+        == [str(first), str(first)]
+    o.page.check("#kg-hide-undated")
+    assert len(hidden_ids(o)) == total - sum(1 for m in nodes if first in m["years"])
+    o.page.uncheck("#kg-hide-undated")
+    # chosen in the page: from the last year on
+    o.page.select_option("#kg-year-from", str(years[-1]))
+    o.page.select_option("#kg-year-to", str(years[-1]))
+    assert len(hidden_ids(o)) == sum(1 for m in nodes if m["years"] and years[-1] not in m["years"])
+    assert o.js("kgSetYears(null, null)") == total and hidden_ids(o) == set()
+    o.clean()
+
+
 def test_aid_page_in_browser(browser, tmp_path):
     write_pages(aid_fixture(), tmp_path)
     o = open_page(browser, tmp_path / "aid.html")
