@@ -239,6 +239,34 @@ def test_year_filter_in_browser(browser, examples_build):
     o.clean()
 
 
+def test_png_export_in_browser(browser, examples_build, tmp_path):
+    """「导出图片」 saves the view as PNG with the title, the filters and a legend drawn above it;
+    kgExportPng() gives the same picture as a data URL."""
+    import base64
+    import struct
+
+    o = open_page(browser, examples_build / "graph.html")
+    o.js("kgSetYears(2024, 2024)")
+    url = o.js("kgExportPng()")
+    assert url.startswith("data:image/png;base64,")
+    png = base64.b64decode(url.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    canvas = o.js("(() => { const c = document.querySelector('#kg-network canvas'); return [c.width, c.height]; })()")
+    assert width == canvas[0] and height > canvas[1] + 40  # the header drawn above the view
+    # what the header says: read back from a canvas the page draws the same way
+    assert o.js("(() => { const t = []; const orig = CanvasRenderingContext2D.prototype.fillText;"
+                " CanvasRenderingContext2D.prototype.fillText = function (s) { t.push(s); return orig.apply(this, arguments); };"
+                " kgExportPng(); CanvasRenderingContext2D.prototype.fillText = orig; return t.slice(0, 2); })()")[1] \
+        .startswith("筛选：年份：2024–2024")
+    with o.page.expect_download() as download:
+        o.page.click("#kg-png")
+    saved = tmp_path / "view.png"
+    download.value.save_as(saved)
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and download.value.suggested_filename.endswith(".png")
+    o.clean()
+
+
 def test_aid_page_in_browser(browser, tmp_path):
     write_pages(aid_fixture(), tmp_path)
     o = open_page(browser, tmp_path / "aid.html")
