@@ -106,12 +106,46 @@ def _place_province(name: str) -> str | None:
     return None
 
 
+_AID_MARKS = ("支援", "援助", "援")  # 援萨摩亚医疗队, 支援湖北的医疗队: where a team serves
+
+
+def name_province(name: str, node_type: str = "") -> str | None:
+    """The province (or foreign country) an institution's own name gives: a team by where it is sent
+    (援萨摩亚医疗队, 支援湖北的医疗队), else a name that begins with a division: its full name
+    (岷县人民医院, 河南省信阳市人民医院) or the short name of a province or city (苏州大学附属第一医院);
+    a county's short name (南华大学) or a name two provinces share decides nothing."""
+    from .lexicon import places
+
+    if node_type == "MedicalTeam":
+        for mark in _AID_MARKS:
+            at = name.find(mark)
+            while at >= 0:
+                rest = name[at + len(mark):]
+                for length in range(min(len(rest), 12), 1, -1):
+                    found = _place_province(rest[:length])
+                    if found:
+                        return found
+                at = name.find(mark, at + 1)
+    gazetteer = places()
+    for length in range(min(len(name) - 1, 12), 1, -1):
+        prefix = name[:length]
+        place = gazetteer.get(prefix)
+        if place is None or place.level == "country":
+            continue
+        if prefix == place.name or place.level in ("province", "city"):
+            found = _place_province(prefix)
+            if found:
+                return found
+    return None
+
+
 def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     """Node → province (or foreign country) for every node whose place can be worked out.
 
     A place is placed by its own name, else by the places it is ``locatedIn``; any other node by the
-    nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital).
-    Names that several provinces share (朝阳区) decide nothing on their own.
+    nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital),
+    else by its own name (`name_province`). Names that several provinces share (朝阳区) decide
+    nothing on their own.
     """
     out: dict[Any, str] = {}
     place_memo: dict[Any, str | None] = {}
@@ -147,6 +181,8 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
             place_memo[node] = found
         if not found:
             found = via_edges(node)
+        if not found and attrs.get("type") != "Place":
+            found = name_province(str(attrs.get("name") or ""), str(attrs.get("type") or ""))
         if found:
             out[node] = found
     return out

@@ -353,6 +353,24 @@ def test_provinces_ambiguous_and_foreign_places():
     assert "c" not in where
 
 
+@pytest.mark.parametrize("name, node_type, province", [
+    ("河南省人民医院", "Hospital", "河南省"),
+    ("岷县人民医院", "Hospital", "甘肃省"),  # a county's full name
+    ("苏州大学附属第一医院", "Hospital", "江苏省"),  # a city's short name
+    ("吉林大学第一医院", "Hospital", "吉林省"),  # a province's short name
+    ("第四批援萨摩亚医疗队", "MedicalTeam", "萨摩亚"),  # a team: where it serves
+    ("第三批支援湖北的医疗队", "MedicalTeam", "湖北省"),
+    ("南华大学", "Organization", None),  # a county's short name decides nothing
+    ("朝阳区医院", "Hospital", None),  # two provinces have a 朝阳区
+    ("中日友好医院", "Hospital", None),
+])
+def test_provinces_from_an_institutions_own_name(name, node_type, province):
+    assert views.name_province(name, node_type) == province
+    g = nx.MultiDiGraph()
+    g.add_node("x", name=name, type=node_type)
+    assert views.provinces(g).get("x") == province
+
+
 def test_aid_graph_institutions_only_arrows_from_helper():
     aid = views.aid_graph(aid_fixture())
     assert set(aid.nodes) == {"h_lq", "h_fy", "h_gn", "t_js", "h_town"}
