@@ -476,7 +476,54 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
             "types": dict(type_counts), "kinds": dict(kind_counts),
             "provinces": dict(province_counts) if group_by_province else {},
             "years": sorted({y for m in node_meta + edge_meta for y in m["years"]})}
+    if group_by_province:
+        view["map"] = _map_view(graph, ids, province)
     return net, node_meta, edge_meta, view
+
+
+_MAP_PX_PER_DEGREE = 60.0
+_MAP_CENTRE = (104.0, 36.0)  # longitude, latitude at the middle of China's map
+
+
+def _project(lon: float, lat: float) -> tuple[float, float]:
+    """Equirectangular, scaled for the middle latitude: near enough for a country's outline."""
+    x = (lon - _MAP_CENTRE[0]) * _MAP_PX_PER_DEGREE * math.cos(math.radians(_MAP_CENTRE[1]))
+    return round(x, 1), round((_MAP_CENTRE[1] - lat) * _MAP_PX_PER_DEGREE, 1)
+
+
+def _map_view(graph: networkx.MultiDiGraph, ids: Mapping[Any, str], province: Mapping[Any, str]) -> dict[str, Any]:
+    """Where each node stands on the map (its `lonlat`, projected; several at one point fanned out
+    around it), other countries in a column on the right, the rest in one on the left and listed
+    by name; and each province's name at its seat, for orientation."""
+    centres = views.province_centres()
+    at: dict[str, list[float]] = {}
+    crowd: dict[tuple[float, float], int] = defaultdict(int)
+    abroad, unknown = [], []
+    for node in sorted(graph.nodes, key=lambda n: ids[n]):
+        point = graph.nodes[node].get("lonlat")
+        if point:
+            x, y = _project(*point)
+            k = crowd[(x, y)]
+            crowd[(x, y)] += 1
+            if k:  # a golden-angle spiral around the shared point
+                x, y = x + 26 * math.sqrt(k) * math.cos(2.4 * k), y + 26 * math.sqrt(k) * math.sin(2.4 * k)
+            at[ids[node]] = [round(x, 1), round(y, 1)]
+        elif province.get(node) and province[node] not in centres:
+            abroad.append(node)
+        else:
+            unknown.append(node)
+    xs = [p[0] for p in at.values()] + [_project(lon, lat)[0] for lon, lat in centres.values()]
+    ys = [p[1] for p in at.values()] + [_project(lon, lat)[1] for lon, lat in centres.values()]
+    for column, nodes in ((max(xs) + 320, sorted(abroad, key=lambda n: (province[n], ids[n]))),
+                          (min(xs) - 320, unknown)):
+        for row, node in enumerate(nodes):
+            at[ids[node]] = [round(column, 1), round(min(ys) + 90.0 * row, 1)]
+    return {"positions": at,
+            "provinces": [[name, *_project(lon, lat)] for name, (lon, lat) in sorted(centres.items())],
+            "abroad": [[ids[n], province[n]] for n in abroad],
+            "margin": [str(graph.nodes[n].get("name") or ids[n]) for n in unknown],
+            "columns": {"abroad": round(max(xs) + 320, 1), "unknown": round(min(xs) - 320, 1),
+                        "top": round(min(ys) - 60, 1)}}
 
 
 # --------------------------------------------------------------------------- page

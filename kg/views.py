@@ -188,6 +188,53 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     return out
 
 
+_LEVEL_RANK = {"county": 0, "city": 1, "province": 2}
+
+
+def _point_of_name(name: str, whole_names_only: bool = False) -> tuple[int, tuple[float, float]] | None:
+    """(rank: 0 county, 1 city, 2 province; the point) of a Chinese division the name is, or with
+    `whole_names_only` False also one the name begins with (as `name_province` reads names)."""
+    from .lexicon import places
+
+    gazetteer = places()
+    lengths = [len(name)] if whole_names_only else range(min(len(name), 12), 1, -1)
+    for length in lengths:
+        prefix = name[:length]
+        place = gazetteer.get(prefix)
+        if place is None or place.point is None or place.level not in _LEVEL_RANK:
+            continue
+        if (prefix == place.name or place.level in ("province", "city") or length == len(name)) \
+                and _place_province(prefix):
+            return _LEVEL_RANK[place.level], place.point
+    return None
+
+
+def coordinates(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
+    """Node → (longitude, latitude) where it stands on a map of China: a place at its own point; an
+    institution at the most specific place it is located in (county, else city, else province),
+    else at the division its name begins with, else at its province's seat. Nodes abroad or of
+    unknown place have none."""
+    where = provinces(graph)
+    centres = province_centres()
+    out: dict[Any, tuple[float, float]] = {}
+    for node, attrs in graph.nodes(data=True):
+        name = str(attrs.get("name") or "")
+        if attrs.get("type") == "Place":
+            found = _point_of_name(name, whole_names_only=True)
+        else:
+            located = [_point_of_name(str(graph.nodes[t].get("name") or ""), whole_names_only=True)
+                       for t, keyed in graph.succ[node].items()
+                       if graph.nodes[t].get("type") == "Place"
+                       and any(d.get("kind", k) == "locatedIn" for k, d in keyed.items())]
+            located = [x for x in located if x]
+            found = min(located) if located else _point_of_name(name)
+        if found:
+            out[node] = found[1]
+        elif where.get(node) in centres:
+            out[node] = centres[where[node]]
+    return out
+
+
 def _with_provinces(whole: nx.MultiDiGraph, part: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Tag ``part``'s nodes with the provinces worked out on ``whole`` (a subgraph may have lost the
     place that locates them); returns ``part``."""
@@ -207,10 +254,12 @@ def aid_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     Nodes are institutions (and a place, such as a county or a country, when the text names it as
     the receiver of aid); people and events never appear. Each node keeps its attributes plus
-    ``province``; each edge has kind ``aids`` and the evidence of the ``aidedBy`` fact.
+    ``province`` and ``lonlat`` (`coordinates`), where known; each edge has kind ``aids`` and the
+    evidence of the ``aidedBy`` fact.
     """
     where = provinces(graph)
-    view = nx.MultiDiGraph()
+    points = coordinates(graph)
+    view = nx.MultiDiGraph(**graph.graph)  # the articles, for the pages' years
     for receiver, helper, key, data in graph.edges(keys=True, data=True):
         if data.get("kind", key) != "aidedBy" or receiver == helper:
             continue
@@ -221,7 +270,10 @@ def aid_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
                 view.add_node(node, **dict(graph.nodes[node]))
                 if where.get(node) and not view.nodes[node].get("province"):
                     view.nodes[node]["province"] = where[node]
-        view.add_edge(helper, receiver, key="aids", kind="aids", evidence=data.get("evidence", ()))
+                if node in points:
+                    view.nodes[node]["lonlat"] = points[node]
+        view.add_edge(helper, receiver, key="aids", kind="aids", evidence=data.get("evidence", ()),
+                      evidence_keys=data.get("evidence_keys", ()))
     return view
 
 

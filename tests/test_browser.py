@@ -267,6 +267,44 @@ def test_png_export_in_browser(browser, examples_build, tmp_path):
     o.clean()
 
 
+def test_aid_map_in_browser(browser, examples_build):
+    """地图 puts each institution where it is (China's provinces named at their seats), other
+    countries in a column on the right, the unplaced on the left and listed in the margin; 关系图
+    brings the graph's layout back."""
+    page_path = examples_build / "aid.html"
+    data = embedded(page_path.read_text(encoding="utf-8"))
+    o = open_page(browser, page_path)
+    before = o.js("kgNetwork.getPositions()")
+    o.page.click("#kg-map")
+    assert o.js("kgShowMap(true)") is True
+    assert o.page.locator("#kg-map").text_content() == "关系图"
+    placed = o.js("kgNetwork.getPositions()")
+    the_map = data["view"]["map"]
+    assert placed.keys() == the_map["positions"].keys()
+    assert all(abs(placed[k]["x"] - x) <= 1 and abs(placed[k]["y"] - y) <= 1  # vis reports whole pixels
+               for k, (x, y) in the_map["positions"].items())
+    meta = dict(zip((n["id"] for n in data["nodes"]), data["meta"]["nodes"]))
+    by_province = {}
+    for node_id, (x, y) in the_map["positions"].items():
+        by_province.setdefault(meta[node_id]["province"], []).append(x)
+    seat = {name: x for name, x, _ in the_map["provinces"]}
+    # an institution of a province stands near that province's seat (its county or city)
+    for province, xs in by_province.items():
+        if province in seat:
+            assert all(abs(x - seat[province]) < 600 for x in xs), province
+    # other countries on the right of everything in China, the unplaced on the left
+    abroad = {node_id for node_id, _ in the_map["abroad"]}
+    chinese = [x for node_id, (x, _) in the_map["positions"].items()
+               if meta[node_id]["province"] in seat]
+    assert abroad and all(the_map["positions"][i][0] > max(chinese) for i in abroad)
+    margin = o.page.locator("#kg-map-margin")
+    assert margin.is_visible() and all(name in margin.text_content() for name in the_map["margin"])
+    o.screenshot("aid-map.png")
+    assert o.js("kgShowMap(false)") is False
+    assert o.js("kgNetwork.getPositions()") == before and not margin.is_visible()
+    o.clean()
+
+
 def test_aid_page_in_browser(browser, tmp_path):
     write_pages(aid_fixture(), tmp_path)
     o = open_page(browser, tmp_path / "aid.html")
