@@ -90,3 +90,17 @@ def test_tables_programme_words_keep_the_most_specific() -> None:
     assert programme_words(["省人民医院对口帮扶县医院，组建医联体"]) == ["对口帮扶", "医联体"]
     assert programme_words(["中国援外医疗队"]) == ["援外医疗队"]
     assert programme_words(["签约仪式"]) == []
+
+
+def test_tables_a_huge_build_gets_csv_but_no_workbook(build: Path, tmp_path: Path, monkeypatch, caplog) -> None:
+    import kg.tables
+    from kg.tables import write_tables
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "tables.xlsx").write_bytes(b"an older build's workbook")
+    monkeypatch.setattr(kg.tables, "MAX_WORKBOOK_ROWS", 10)
+    written = write_tables(load_graph(build), out)
+    assert [p.name for p in written] == ["aid.csv", "entities.csv", "relations.csv"]
+    assert not (out / "tables.xlsx").exists()
+    assert "tables.xlsx not written" in caplog.text
