@@ -25,6 +25,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -100,10 +101,22 @@ def _answer(store, query: str, accept: str) -> tuple[int, str, bytes]:
     return 200, f"{media}; charset=utf-8", body
 
 
-def _work(location: str, connection) -> None:
+def _die_with(parent: int) -> None:
+    """Linux: this process is killed when the server's process ends, however it ends (a worker
+    deep in an endless query would otherwise go on alone)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the server ended before that took hold
+        os._exit(0)
+
+
+def _work(location: str, connection, parent: int) -> None:
     """A worker process: open the store read-only, answer queries until the pipe closes."""
     import pyoxigraph as ox
 
+    _die_with(parent)
     store = ox.Store.read_only(location)
     while True:
         try:
@@ -119,7 +132,7 @@ def _work(location: str, connection) -> None:
 class _Worker:
     def __init__(self, context, location: str) -> None:
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(location, child), daemon=True)
+        self.process = context.Process(target=_work, args=(location, child, os.getpid()), daemon=True)
         self.process.start()
         child.close()
 
@@ -213,6 +226,10 @@ def load_store_folder(source: Path, folder: Path, with_ontology: bool = False, u
     return count
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 # --- the web application ----------------------------------------------------------------------
 
 def example_queries() -> dict[str, dict[str, str]]:
@@ -295,9 +312,13 @@ def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8000, with_onto
                   f"{timeout:g} s); Ctrl-C stops it", file=out, flush=True)
             server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                                    timeout_graceful_shutdown=SHUTDOWN_GRACE))
+            # uvicorn raises the signal it stopped on again once it is done: SIGTERM then ends the
+            # process at once, before `finally` could stop the workers, unless it raises here
+            previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
             try:
                 server.run(sockets=[sock])
             finally:
                 pool.close()
+                signal.signal(signal.SIGTERM, previous)
     finally:
         sock.close()

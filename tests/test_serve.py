@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 from rdflib import Graph
 from SPARQLWrapper import GET, JSON, POST, TURTLE, SPARQLWrapper
@@ -215,10 +216,15 @@ def test_serve_sigterm_stops_it_while_a_query_runs(build: Path) -> None:
 
         threading.Thread(target=endless, daemon=True).start()
         time.sleep(1)
+        workers = psutil.Process(process.pid).children(recursive=True)
+        assert workers  # the query's worker among them
         process.send_signal(signal.SIGTERM)
         started = time.perf_counter()
         process.wait(timeout=10)
         assert time.perf_counter() - started < 2
+        # no worker is left behind, not even the one deep in the endless query
+        gone, alive = psutil.wait_procs(workers, timeout=3)
+        assert alive == [], [p.cmdline() for p in alive]
 
 
 def test_serve_offers_the_builds_void_with_its_own_url(endpoint: str) -> None:
