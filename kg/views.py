@@ -23,7 +23,7 @@ import io
 import re
 from collections import deque
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
@@ -114,8 +114,6 @@ def name_province(name: str, node_type: str = "") -> str | None:
     (援萨摩亚医疗队, 支援湖北的医疗队), else a name that begins with a division: its full name
     (岷县人民医院, 河南省信阳市人民医院) or the short name of a province or city (苏州大学附属第一医院);
     a county's short name (南华大学) or a name two provinces share decides nothing."""
-    from .lexicon import places
-
     if node_type == "MedicalTeam":
         for mark in _AID_MARKS:
             at = name.find(mark)
@@ -126,17 +124,25 @@ def name_province(name: str, node_type: str = "") -> str | None:
                     if found:
                         return found
                 at = name.find(mark, at + 1)
+    prefix = next(_leading_divisions(name, len(name) - 1), None)
+    return _place_province(prefix[0]) if prefix else None
+
+
+def _leading_divisions(name: str, longest: int) -> Iterator[tuple[str, Any]]:
+    """(prefix, gazetteer place) of each Chinese division the name begins with, longest first (up
+    to `longest` characters): its full name, a province's or city's short name, or the whole name;
+    never a name two provinces share."""
+    from .lexicon import places
+
     gazetteer = places()
-    for length in range(min(len(name) - 1, 12), 1, -1):
+    for length in range(min(longest, 12), 1, -1):
         prefix = name[:length]
         place = gazetteer.get(prefix)
         if place is None or place.level == "country":
             continue
-        if prefix == place.name or place.level in ("province", "city"):
-            found = _place_province(prefix)
-            if found:
-                return found
-    return None
+        if (prefix == place.name or place.level in ("province", "city") or length == len(name)) \
+                and _place_province(prefix):
+            yield prefix, place
 
 
 def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
@@ -196,25 +202,21 @@ def _point_of_name(name: str, whole_names_only: bool = False) -> tuple[int, tupl
     `whole_names_only` False also one the name begins with (as `name_province` reads names)."""
     from .lexicon import places
 
-    gazetteer = places()
-    lengths = [len(name)] if whole_names_only else range(min(len(name), 12), 1, -1)
-    for length in lengths:
-        prefix = name[:length]
-        place = gazetteer.get(prefix)
-        if place is None or place.point is None or place.level not in _LEVEL_RANK:
-            continue
-        if (prefix == place.name or place.level in ("province", "city") or length == len(name)) \
+    found = [(name, places().get(name))] if whole_names_only else _leading_divisions(name, len(name))
+    for prefix, place in found:
+        if place is not None and place.point is not None and place.level in _LEVEL_RANK \
                 and _place_province(prefix):
             return _LEVEL_RANK[place.level], place.point
     return None
 
 
-def coordinates(graph: nx.MultiDiGraph) -> dict[Any, tuple[float, float]]:
+def coordinates(graph: nx.MultiDiGraph, where: dict[Any, str] | None = None
+                ) -> dict[Any, tuple[float, float]]:
     """Node → (longitude, latitude) where it stands on a map of China: a place at its own point; an
     institution at the most specific place it is located in (county, else city, else province),
     else at the division its name begins with, else at its province's seat. Nodes abroad or of
-    unknown place have none."""
-    where = provinces(graph)
+    unknown place have none. `where`: the graph's `provinces`, when the caller has them."""
+    where = provinces(graph) if where is None else where
     centres = province_centres()
     out: dict[Any, tuple[float, float]] = {}
     for node, attrs in graph.nodes(data=True):
@@ -258,7 +260,7 @@ def aid_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     evidence of the ``aidedBy`` fact.
     """
     where = provinces(graph)
-    points = coordinates(graph)
+    points = coordinates(graph, where)
     view = nx.MultiDiGraph(**graph.graph)  # the articles, for the pages' years
     for receiver, helper, key, data in graph.edges(keys=True, data=True):
         if data.get("kind", key) != "aidedBy" or receiver == helper:
