@@ -55,10 +55,11 @@ def graph_file(path: str | Path) -> Path:
     return path
 
 
-def load_store(path: str | Path, with_ontology: bool = False) -> ox.Store:
-    """An in-memory pyoxigraph store holding the graph (and the ontology, if asked)."""
+def load_store(path: str | Path, with_ontology: bool = False, folder: str | Path | None = None) -> ox.Store:
+    """A pyoxigraph store holding the graph (and the ontology, if asked): in memory, or on disk in
+    `folder`."""
     source = graph_file(path)
-    store = ox.Store()
+    store = ox.Store() if folder is None else ox.Store(str(folder))
     try:
         store.bulk_load(path=str(source), format=FORMATS[source.suffix.lower()])
         if with_ontology:

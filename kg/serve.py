@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import parse_qs
 
-from .query import FORMATS, graph_file, query_dir
-from .vocab import ontology_path
+from .query import graph_file, load_store, query_dir
 
 __all__ = ["DEFAULT_TIMEOUT", "ENDPOINT_PATH", "QueryPool", "make_app", "serve"]
 
@@ -207,10 +206,7 @@ def load_store_folder(source: Path, folder: Path, with_ontology: bool = False, u
 
     from .export_void import VOID, dataset_iri
 
-    store = ox.Store(str(folder))
-    store.bulk_load(path=str(source), format=FORMATS[source.suffix.lower()])
-    if with_ontology:
-        store.bulk_load(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)
+    store = load_store(source, with_ontology, folder)
     count = len(store)
     void = source.parent / "void.ttl"
     if void.is_file():
