@@ -15,6 +15,7 @@ and digest authentication are both answered.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
@@ -78,35 +79,30 @@ class _Store:
     def send(self, method: str, body: bytes) -> None:
         request = urllib.request.Request(self.url, data=body, method=method,
                                          headers={"Content-Type": f"{MEDIA_TYPE}; charset=utf-8"})
-        self._call(request, method)
+        self._call(request)
 
     def delete(self) -> None:
-        try:
-            self._call(urllib.request.Request(self.url, method="DELETE"), "DELETE")
-        except PublishError as err:
-            if "HTTP 404" not in str(err):
-                raise
+        self._call(urllib.request.Request(self.url, method="DELETE"), missing_ok=True)
 
     def fetch(self, into: Path) -> bool:
         """The store's graph as N-Triples into `into`; False when the store has no such graph."""
         request = urllib.request.Request(self.url, headers={"Accept": "application/n-triples"})
+        return self._call(request, into, missing_ok=True)
+
+    def _call(self, request: urllib.request.Request, into: Path | None = None, missing_ok: bool = False) -> bool:
+        """Send the request, its answer streamed into `into` (else read and dropped); False for a
+        graph the store does not have (404) when `missing_ok`, a PublishError for any failure."""
+        method = request.get_method()
         try:
-            with self.opener.open(request, timeout=self.timeout) as response, into.open("wb") as out:
+            with self.opener.open(request, timeout=self.timeout) as response, \
+                    (into.open("wb") if into is not None else contextlib.nullcontext()) as out:
                 while block := response.read(1 << 20):
-                    out.write(block)
+                    if out is not None:
+                        out.write(block)
             return True
         except urllib.error.HTTPError as err:
-            if err.code == 404:
+            if missing_ok and err.code == 404:
                 return False
-            raise PublishError(f"GET {self.store}: HTTP {err.code} {err.reason}: {_said(err)}") from err
-        except OSError as err:
-            raise PublishError(f"GET {self.store}: {getattr(err, 'reason', err)}") from err
-
-    def _call(self, request: urllib.request.Request, method: str) -> None:
-        try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as err:
             raise PublishError(f"{method} {self.store}: HTTP {err.code} {err.reason}: {_said(err)}") from err
         except OSError as err:
             raise PublishError(f"{method} {self.store}: {getattr(err, 'reason', err)}") from err
