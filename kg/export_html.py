@@ -99,15 +99,16 @@ _EMPHASISED_KINDS = ("aids", "aidedBy")
 LARGE_GRAPH = 1000  # above this many nodes: straight edges, edges hidden while dragging
 _EDGE_PX = 100.0  # typical edge length on screen
 _MAX_LABEL = 24
+# Screen size of a node label, from the smallest node's to the largest's, at every zoom: zooming in
+# spreads the nodes apart but not their labels, so labels that gave way at first come back.
+_LABEL_PX = {"min": 12, "max": 19, "gap": 3}
 
 _OPTIONS: dict[str, Any] = {
     "autoResize": True,
-    # Node size and label size follow ``value`` (√degree, see _size_share): hubs stay labelled when
-    # zoomed out, the labels of the rest appear as one zooms in.
+    # Node size follows ``value`` (√degree, see _size_share). Node labels are drawn by the page
+    # itself (_LABEL_PX), not by vis.
     "nodes": {"borderWidth": 1, "borderWidthSelected": 3, "shadow": False,
-              "scaling": {"min": 10, "max": 48,
-                          "label": {"enabled": True, "min": 14, "max": 34, "maxVisible": 26,
-                                    "drawThreshold": 6}}},
+              "scaling": {"min": 10, "max": 48}},
     "edges": {
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
         "font": {"size": 11, "align": "middle", "color": "#4a5059",
@@ -472,7 +473,7 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
     for record in net.nodes:
         record["x"], record["y"] = drawn[first_of_id[record["id"]]]
 
-    view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "groups": groups,
+    view = {"focus": focus_ids, "valueCap": _VALUE_CAP, "labels": _LABEL_PX, "groups": groups,
             "types": dict(type_counts), "kinds": dict(kind_counts),
             "provinces": dict(province_counts) if group_by_province else {},
             "years": sorted({y for m in node_meta + edge_meta for y in m["years"]})}

@@ -132,6 +132,34 @@ def sweep(o: Opened) -> None:
     o.page.wait_for_timeout(100)
 
 
+# Every text the network's canvas draws in one frame, with its ink box in the network's CSS pixels,
+# read from the canvas calls themselves (not from the page's own bookkeeping).
+DRAWN_TEXTS_JS = """() => {
+  const canvas = document.querySelector('#kg-network canvas');
+  const proto = CanvasRenderingContext2D.prototype, fill = proto.fillText, drawn = [];
+  proto.fillText = function (text, x, y) {
+    if (this.canvas === canvas) {
+      const m = this.measureText(text), t = this.getTransform(), r = canvas.width / canvas.clientWidth;
+      const s = t.a / r, px = (t.a * x + t.e) / r, py = (t.d * y + t.f) / r;
+      drawn.push({text: String(text), x0: px - m.actualBoundingBoxLeft * s, x1: px + m.actualBoundingBoxRight * s,
+                  y0: py - m.actualBoundingBoxAscent * s, y1: py + m.actualBoundingBoxDescent * s});
+    }
+    return fill.apply(this, arguments);
+  };
+  try { kgNetwork.redraw(); } finally { proto.fillText = fill; }
+  return drawn;
+}"""
+
+
+def drawn_node_labels(o: Opened, labels: set[str]) -> list[dict]:
+    """The node labels drawn in a fresh frame; asserts that no two of them overlap."""
+    drawn = [d for d in o.js(DRAWN_TEXTS_JS) if d["text"] in labels]
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1:]:
+            assert not (a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]), (a, b)
+    return drawn
+
+
 def assert_inert(o: Opened) -> None:
     assert o.js("typeof window.__pwned") == "undefined"
     assert o.js("document.querySelectorAll('script').length") == 3  # data, vis-network, the app
@@ -236,6 +264,47 @@ def test_year_filter_in_browser(browser, examples_build):
     o.page.select_option("#kg-year-to", str(years[-1]))
     assert len(hidden_ids(o)) == sum(1 for m in nodes if m["years"] and years[-1] not in m["years"])
     assert o.js("kgSetYears(null, null)") == total and hidden_ids(o) == set()
+    o.clean()
+
+
+def test_labels_never_overlap_and_come_back_on_hover_and_zoom(browser, examples_build):
+    """At the first zoom level no node label is printed over another: higher-degree labels are
+    placed first, one that would touch them gives way; it shows when its node is hovered, and when
+    zooming in has made room."""
+    for page_name in ("graph.html", "aid.html"):
+        data = embedded((examples_build / page_name).read_text(encoding="utf-8"))
+        labels = {n["label"] for n in data["nodes"]}
+        o = open_page(browser, examples_build / page_name)
+        drawn = drawn_node_labels(o, labels)
+        texts = [d["text"] for d in drawn]
+        assert len(texts) == len(o.js("kgLabelBoxes()"))
+        hub = max(data["nodes"], key=lambda n: n["value"])
+        assert hub["label"] in texts and len(drawn) >= min(len(labels), 12) // 2, (page_name, texts)
+        o.clean()
+    # the full graph is crowded enough that some labels give way; one comes back on hover and zoom
+    data = embedded((examples_build / "graph.html").read_text(encoding="utf-8"))
+    labels = {n["label"] for n in data["nodes"]}
+    o = open_page(browser, examples_build / "graph.html")
+    texts = {d["text"] for d in drawn_node_labels(o, labels)}
+    width, height = o.js("[kgNetwork.body.container.clientWidth, kgNetwork.body.container.clientHeight]")
+    at = o.js("ids => ids.map(id => kgNetwork.canvasToDOM(kgNetwork.getPosition(id)))", [n["id"] for n in data["nodes"]])
+    unique = [n for n in data["nodes"] if sum(m["label"] == n["label"] for m in data["nodes"]) == 1]
+    hidden = [(n, p) for n, p in zip(data["nodes"], at)
+              if n in unique and n["label"] not in texts and 40 < p["x"] < width - 40 and 40 < p["y"] < height - 40]
+    assert hidden, "every label fitted: the example build is no test of giving way"
+    node, point = hidden[0]
+    box = o.page.locator("#kg-network").bounding_box()
+    o.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    for _ in range(20):  # vis reports the hover after its own mouse handling
+        if node["label"] in {d["text"] for d in o.js(DRAWN_TEXTS_JS)}:
+            break
+        o.page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"hovering {node['label']} does not show it")
+    o.page.mouse.move(box["x"] + 2, box["y"] + 2)
+    o.js("id => kgNetwork.moveTo({position: kgNetwork.getPosition(id), scale: kgNetwork.getScale() * 4, animation: false})",
+         node["id"])
+    assert node["label"] in {d["text"] for d in drawn_node_labels(o, labels)}
     o.clean()
 
 
@@ -446,6 +515,8 @@ def test_5000_nodes_ready_and_interactive_within_bound(browser, tmp_path):
     o = open_page(browser, tmp_path / "large.html", timeout_ms=int(LARGE_READY_BOUND_S * 4000))
     ready = o.seconds
     assert vis_counts(o) == (g.number_of_nodes(), g.number_of_edges())
+    # labels at the first zoom: many, none over another
+    assert len(drawn_node_labels(o, {g.nodes[n]["name"] for n in g})) >= 50
     hospitals = sorted((n for n in g if g.nodes[n]["type"] == "Hospital"), key=lambda n: int(n[1:]))
     target = hospitals[len(hospitals) // 2]
     started = time.perf_counter()
