@@ -363,12 +363,48 @@ def test_provinces_ambiguous_and_foreign_places():
     ("南华大学", "Organization", None),  # a county's short name decides nothing
     ("朝阳区医院", "Hospital", None),  # two provinces have a 朝阳区
     ("中日友好医院", "Hospital", None),
+    ("民盟云南省委会", "Organization", "云南省"),  # a division written out in full inside the name
+    ("中共宜宾市委组织部", "GovernmentAgency", "四川省"),
+    ("凉山州第一人民医院", "Hospital", "四川省"),  # 凉山彝族自治州 written without its people
+    ("松桃自治县人民医院", "Hospital", "贵州省"),  # 松桃苗族自治县
+    ("伊犁州友谊医院", "Hospital", "新疆维吾尔自治区"),  # 伊犁哈萨克自治州
 ])
 def test_provinces_from_an_institutions_own_name(name, node_type, province):
     assert views.name_province(name, node_type) == province
     g = nx.MultiDiGraph()
     g.add_node("x", name=name, type=node_type)
     assert views.provinces(g).get("x") == province
+
+
+def test_provinces_through_part_of_and_for_the_helped_from_their_articles():
+    g = nx.MultiDiGraph()
+    for node, name, node_type, articles in [
+            ("h", "汉中市中心医院", "Hospital", ("a1",)), ("team", "专家团队", "MedicalTeam", ("a1",)),
+            ("dep", "儿科", "Department", ()), ("town", "某镇卫生院", "Hospital", ("a1", "a2")),
+            ("nat", "国家某中心", "Organization", ("a1",)), ("other", "某县医院", "Hospital", ("a3",)),
+            ("p1", "略阳县", "Place", ("a1",)), ("p2", "勉县", "Place", ("a2",)), ("p3", "宁强县", "Place", ("a2",)),
+            ("p4", "桐庐县", "Place", ("a3",)), ("p5", "略阳县", "Place", ("a3",))]:
+        g.add_node(node, name=name, type=node_type, article_keys=articles)
+    g.add_edge("team", "h", kind="partOf")
+    g.add_edge("dep", "team", kind="partOf")  # a chain: department → team → hospital
+    g.add_edge("town", "team", kind="aidedBy")
+    g.add_edge("nat", "h", kind="aidedBy")
+    g.add_edge("other", "h", kind="aidedBy")
+    g.add_edge("h", "other", kind="aidedBy")  # gives aid too: a helper's articles say nothing of it
+    where = views.provinces(g)
+    assert where["team"] == where["dep"] == "陕西省"
+    assert where["town"] == "陕西省"  # three places named in its articles, all in Shaanxi
+    assert "nat" not in where  # a national body
+    assert "other" not in where
+
+
+def test_provinces_from_articles_need_a_majority():
+    g = nx.MultiDiGraph()
+    for node, name, node_type in [("town", "某镇卫生院", "Hospital"), ("h", "某医院", "Hospital"),
+                                  ("p1", "略阳县", "Place"), ("p2", "桐庐县", "Place")]:
+        g.add_node(node, name=name, type=node_type, article_keys=("a1",))
+    g.add_edge("town", "h", kind="aidedBy")
+    assert "town" not in views.provinces(g)  # one place in Shaanxi, one in Zhejiang: no majority
 
 
 def test_aid_graph_institutions_only_arrows_from_helper():
