@@ -292,8 +292,17 @@ def test_labels_never_overlap_and_come_back_on_hover_and_zoom(browser, examples_
     hidden = [(n, p) for n, p in zip(data["nodes"], at)
               if n in unique and n["label"] not in texts and 40 < p["x"] < width - 40 and 40 < p["y"] < height - 40]
     assert hidden, "every label fitted: the example build is no test of giving way"
-    node, point = hidden[0]
     box = o.page.locator("#kg-network").bounding_box()
+    # a click on a label (clear of any node) selects the label's node
+    names = {n["id"]: nodes_meta["name"] for n, nodes_meta in zip(data["nodes"], data["meta"]["nodes"])}
+    clear = [b for b in o.js("kgLabelBoxes()")
+             if o.js("p => kgNetwork.getNodeAt(p) === undefined", {"x": (b["x0"] + b["x1"]) / 2, "y": (b["y0"] + b["y1"]) / 2})]
+    assert clear
+    o.page.mouse.click(box["x"] + (clear[0]["x0"] + clear[0]["x1"]) / 2, box["y"] + (clear[0]["y0"] + clear[0]["y1"]) / 2)
+    assert o.js("kgNetwork.getSelectedNodes()") == [clear[0]["id"]]
+    assert names[clear[0]["id"]] in o.page.locator("#kg-panel h2").text_content()
+    o.js("kgNetwork.unselectAll()")
+    node, point = hidden[0]
     o.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
     for _ in range(20):  # vis reports the hover after its own mouse handling
         if node["label"] in {d["text"] for d in o.js(DRAWN_TEXTS_JS)}:
