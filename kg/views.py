@@ -140,6 +140,8 @@ def _place_province(name: str) -> str | None:
     return None
 
 
+_NATIONAL = ("国家", "中国", "中华", "全国")  # the names of national bodies begin so
+_CAPITAL = "北京市"
 _AID_MARKS = ("支援", "援助", "援")  # 援萨摩亚医疗队, 支援湖北的医疗队: where a team serves
 
 
@@ -161,7 +163,11 @@ def name_province(name: str, node_type: str = "") -> str | None:
     prefix = next(_leading_divisions(name, len(name) - 1), None)
     if prefix:
         return _place_province(prefix[0])
-    return _contained_division(name)
+    seat = _university_seat(name)
+    found = _contained_division(name) or (_place_province(seat) if seat else None)
+    if not found and node_type in ("GovernmentAgency", "Organization") and name.startswith(_NATIONAL):
+        found = _CAPITAL  # a national body (国家卫生健康委…, 中华医学会) sits in the capital
+    return found
 
 
 def _contained_division(name: str) -> str | None:
@@ -174,6 +180,56 @@ def _contained_division(name: str) -> str | None:
                 found = _place_province(name[start:end])
                 if found:
                     return found
+    return None
+
+
+_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 吉大一院, 兰大二院, 中山七院, 郑大附院
+
+
+@functools.lru_cache(maxsize=1)
+def _universities() -> tuple[dict[str, str], dict[str, str]]:
+    """(a university's name → its seat, a short name → the seat of the one university it can mean).
+    Short names: the first character and 大 of a four-character 某某大学 (吉大 for 吉林大学; where
+    several share one, the national university among them, 教育部 its authority, if exactly one), and
+    the name without 大学 (中山 for 中山大学)."""
+    from .lexicon import load
+
+    full: dict[str, str] = {}
+    short: dict[str, set[tuple[str, bool]]] = {}
+    for entry in load("universities.tsv"):  # term: the name, type: its seat, note: its authority
+        if not _place_province(entry.type):
+            continue
+        full[entry.term] = entry.type
+        national = entry.note == "教育部"
+        if entry.term.endswith("大学") and len(entry.term) >= 4:
+            short.setdefault(entry.term[:-2], set()).add((entry.type, national))
+            if len(entry.term) == 4:
+                short.setdefault(entry.term[0] + "大", set()).add((entry.type, national))
+    chosen: dict[str, str] = {}
+    for form, found in short.items():
+        seats = {seat for seat, _ in found}
+        national = [seat for seat, is_national in found if is_national]
+        if len(seats) == 1:
+            chosen[form] = next(iter(seats))
+        elif len(national) == 1:
+            chosen[form] = national[0]
+    return full, chosen
+
+
+def _university_seat(name: str) -> str | None:
+    """The seat of the university a name contains (中山大学附属第六医院 → 广州市), else of the
+    university a short name at its start means when a numbered or affiliated hospital follows
+    (吉大一院 → 长春市)."""
+    full, short = _universities()
+    for length in range(min(len(name), 20), 3, -1):
+        for start in range(len(name) - length + 1):
+            found = full.get(name[start:start + length])
+            if found:
+                return found
+    for length in range(min(len(name) - 2, 6), 1, -1):
+        if name[length:length + 1] in _HOSPITAL_AFTER_SHORT_NAME and name[:length] in short \
+                and ("院" in name[length:] or name[length] == "附"):
+            return short[name[:length]]
     return None
 
 
@@ -261,7 +317,6 @@ def _inherit_through_part_of(graph: nx.MultiDiGraph, out: dict[Any, str]) -> Non
                 break
 
 
-_NATIONAL = ("国家", "中国", "中华", "全国")  # a national body is no province's, whatever its articles say
 _CONTEXT_SHARE = 0.5  # of the places an institution's articles name, more than this in one province
 
 
@@ -331,7 +386,9 @@ def coordinates(graph: nx.MultiDiGraph, where: dict[Any, str] | None = None
                        if graph.nodes[t].get("type") == "Place"
                        and any(d.get("kind", k) == "locatedIn" for k, d in keyed.items())]
             located = [x for x in located if x]
-            found = min(located) if located else _point_of_name(name)
+            seat = None if located else _university_seat(name)
+            found = min(located) if located else (_point_of_name(name)
+                                                  or (_point_of_name(seat, whole_names_only=True) if seat else None))
         if found:
             out[node] = found[1]
         elif where.get(node) in centres:

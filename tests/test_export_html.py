@@ -360,7 +360,7 @@ def test_provinces_ambiguous_and_foreign_places():
     ("吉林大学第一医院", "Hospital", "吉林省"),  # a province's short name
     ("第四批援萨摩亚医疗队", "MedicalTeam", "萨摩亚"),  # a team: where it serves
     ("第三批支援湖北的医疗队", "MedicalTeam", "湖北省"),
-    ("南华大学", "Organization", None),  # a county's short name decides nothing
+    ("南华大学", "Organization", "湖南省"),  # a university's seat; as 南华县's short name it says nothing
     ("朝阳区医院", "Hospital", None),  # two provinces have a 朝阳区
     ("中日友好医院", "Hospital", None),
     ("民盟云南省委会", "Organization", "云南省"),  # a division written out in full inside the name
@@ -368,12 +368,32 @@ def test_provinces_ambiguous_and_foreign_places():
     ("凉山州第一人民医院", "Hospital", "四川省"),  # 凉山彝族自治州 written without its people
     ("松桃自治县人民医院", "Hospital", "贵州省"),  # 松桃苗族自治县
     ("伊犁州友谊医院", "Hospital", "新疆维吾尔自治区"),  # 伊犁哈萨克自治州
+    ("暨南大学附属第一医院", "Hospital", "广东省"),  # a university's seat (Guangzhou)
+    ("中国医科大学附属盛京医院", "Hospital", "辽宁省"),
+    ("中国医科大学", "Organization", "辽宁省"),  # a university before a national body
+    ("郑大一附院", "Hospital", "河南省"),  # 郑大: the one 郑X大学
+    ("山大二院", "Hospital", "山东省"),  # 山东大学 and 山西大学: the national university
+    ("南大街社区卫生服务中心", "Hospital", None),  # 南大 only before a numbered or affiliated hospital
+    ("中华医学会", "Organization", "北京市"),  # a national body sits in the capital
+    ("国家药品监督管理局", "GovernmentAgency", "北京市"),
+    ("国家儿童医学中心", "Hospital", None),  # a designation, not a seat
 ])
 def test_provinces_from_an_institutions_own_name(name, node_type, province):
     assert views.name_province(name, node_type) == province
     g = nx.MultiDiGraph()
     g.add_node("x", name=name, type=node_type)
     assert views.provinces(g).get("x") == province
+
+
+def test_a_university_hospital_stands_at_its_university_s_seat():
+    from kg.lexicon import places
+
+    g = nx.MultiDiGraph()
+    g.add_node("h", name="暨南大学附属第一医院", type="Hospital")
+    g.add_node("s", name="山大二院", type="Hospital")
+    points = views.coordinates(g)
+    assert points["h"] == places()["广州市"].point  # the city, not only the province's seat
+    assert points["s"] == places()["济南市"].point
 
 
 def test_provinces_through_part_of_and_for_the_helped_from_their_articles():
@@ -394,7 +414,7 @@ def test_provinces_through_part_of_and_for_the_helped_from_their_articles():
     where = views.provinces(g)
     assert where["team"] == where["dep"] == "陕西省"
     assert where["town"] == "陕西省"  # three places named in its articles, all in Shaanxi
-    assert "nat" not in where  # a national body
+    assert where["nat"] == "北京市"  # a national body: the capital, not where its articles' places are
     assert "other" not in where
 
 
