@@ -221,9 +221,10 @@ def _university_seat(name: str) -> str | None:
     university a short name at its start means when a numbered or affiliated hospital follows
     (吉大一院 → 长春市)."""
     full, short = _universities()
+    ends = [end for end in range(4, len(name) + 1) if name[end - 1] in "学院校）"]  # how such names end
     for length in range(min(len(name), 20), 3, -1):
-        for start in range(len(name) - length + 1):
-            found = full.get(name[start:start + length])
+        for end in ends:
+            found = full.get(name[end - length:end]) if end >= length else None
             if found:
                 return found
     for length in range(min(len(name) - 2, 6), 1, -1):
