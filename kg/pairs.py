@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 from . import lexicon
@@ -150,18 +151,35 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) ->
         features.append("mid=same-as-head")
     if any(m.label == tail.label for m in between):
         features.append("mid=same-as-tail")
+    earliest = _earliest_by_label(mentions, s0, s1)
     for name, m in (("h", head), ("t", tail)):
         features.append(f"{name}L1={text[m.start - 1:m.start] if m.start > s0 else '^'}")
         features.append(f"{name}L2={text[max(s0, m.start - 2):m.start]}")
         features.append(f"{name}R1={text[m.end:m.end + 1] if m.end < s1 else '$'}")
         features.append(f"{name}R2={text[m.end:min(s1, m.end + 2)]}")
-        features.append(f"{name}first={all(x.start >= m.start for x in mentions if x.label == m.label and s0 <= x.start < s1)}")
+        features.append(f"{name}first={m.start <= earliest.get(m.label, m.start)}")
     for word, kind, at in _trigger_hits(text[s0:s1]):
         at += s0
         where = "before" if at < first.start else "between" if at < second.start else "after"
         features.append(f"trig={word}@{where}")
         features.append(f"trigk={kind}@{where}")
     return tuple(dict.fromkeys(features))
+
+
+_last_earliest: list = [None, None]  # (mentions, s0, s1), result: pairs come a sentence at a time
+
+
+def _earliest_by_label(mentions: tuple[Mention, ...], s0: int, s1: int) -> dict[str, int]:
+    """Label → where the sentence's first mention of that label starts."""
+    if _last_earliest[0] is not None and _last_earliest[0][0] is mentions \
+            and _last_earliest[0][1:] == (s0, s1):
+        return _last_earliest[1]
+    earliest: dict[str, int] = {}
+    for x in mentions:
+        if s0 <= x.start < s1 and x.start < earliest.get(x.label, x.start + 1):
+            earliest[x.label] = x.start
+    _last_earliest[:] = [(mentions, s0, s1), earliest]
+    return earliest
 
 
 class RelationModel:
@@ -181,9 +199,9 @@ class RelationModel:
         model = self.kinds.get(kind)
         if model is None:
             return None
-        weights = model["weights"]
-        # each feature once, as training saw them (a set of binary features)
-        score = model["bias"] + sum(weights.get(f, 0.0) for f in set(features))
+        # each feature once, as training saw them (a set of binary features); fsum: the same
+        # score whatever order the set is in
+        score = model["bias"] + math.fsum(map(model["weights"].get, set(features), repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
     def accepts(self, kind: str, features: list[str], rule: bool) -> bool:
