@@ -366,7 +366,7 @@ Positions = Callable[[], Mapping[Any, tuple[float, float]]]
 
 
 def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool,
-           positions: Positions | None = None) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
+           positions: Positions | None = None, provinces: dict[Any, str] | None = None) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
     large = graph.number_of_nodes() > LARGE_GRAPH
 
     net = Network(directed=True)
@@ -381,7 +381,7 @@ def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province
         options["interaction"]["hideEdgesOnDrag"] = True
 
     ids = {node: str(node) for node in graph.nodes}
-    where = views.provinces(graph)
+    where = views.provinces(graph) if provinces is None else provinces
     province = {node: str(graph.nodes[node].get("province") or where.get(node) or "") for node in graph.nodes}
     groups: list[dict[str, Any]] = []
     grouped = None
@@ -581,9 +581,9 @@ def _nav(links: Iterable[tuple[str, str]], current: str) -> str:
 
 def _render(graph: networkx.MultiDiGraph, title: str, *, subtitle: str = "", focus: Iterable[Any] = (),
             links: Iterable[tuple[str, str]] = (), current: str = "", group_by_province: bool = False,
-            positions: Positions | None = None) -> Iterator[str]:
+            positions: Positions | None = None, provinces: dict[Any, str] | None = None) -> Iterator[str]:
     """The page, in pieces (the graph's JSON is most of it)."""
-    net, node_meta, edge_meta, view = _build(graph, focus, group_by_province, positions)
+    net, node_meta, edge_meta, view = _build(graph, focus, group_by_province, positions, provinces)
     data = {"nodes": net.nodes, "edges": net.edges, "options": net.options,
             "meta": {"nodes": node_meta, "edges": edge_meta}, "view": view}
     js, css = _vis_assets()
@@ -636,34 +636,38 @@ def _atomic_write(path: pathlib.Path, pieces: Iterable[str]) -> None:
 
 def write_html(graph: networkx.MultiDiGraph, path: pathlib.Path, title: str = "hospital-kg", *,
                subtitle: str = "", focus: Iterable[Any] = (), links: Iterable[tuple[str, str]] = (),
-               group_by_province: bool = False, positions: Positions | None = None) -> None:
+               group_by_province: bool = False, positions: Positions | None = None,
+               provinces: dict[Any, str] | None = None) -> None:
     """Write ``graph`` to ``path`` as a single offline, interactive HTML page.
 
     ``focus``: nodes to mark and select when the page opens (an ego view's centre);
     ``links``: (label, file name) of sibling pages for the header; ``group_by_province``: lay nodes
     out in one circle per province (from their ``province`` attribute or :func:`views.provinces`);
     ``positions``: returns :func:`layout_positions` of ``graph``, computed elsewhere (it is called
-    once the page's other records are built); by default the layout is computed here.
+    once the page's other records are built); by default the layout is computed here;
+    ``provinces``: :func:`views.provinces` of ``graph`` (or of a graph it is part of), when the
+    caller has them.
     """
     path = pathlib.Path(path)
     _atomic_write(path, _render(graph, title, subtitle=subtitle, focus=focus, links=links,
                                 current=path.name, group_by_province=group_by_province,
-                                positions=positions))
+                                positions=positions, provinces=provinces))
 
 
 PAGE_LINKS = (("完整图谱", "graph.html"), ("援助网络", "aid.html"))
 
 
-def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path,
-                positions: Positions | None = None) -> list[pathlib.Path]:
+def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path, positions: Positions | None = None,
+                provinces: dict[Any, str] | None = None) -> list[pathlib.Path]:
     """A build's pages: ``graph.html`` (everything) and ``aid.html`` (who aids whom, by province).
-    ``positions``: as for :func:`write_html`, for ``graph.html``."""
+    ``positions``, ``provinces``: as for :func:`write_html`, for ``graph.html``."""
     out = pathlib.Path(out)
     full, aid = out / "graph.html", out / "aid.html"
+    where = views.provinces(graph) if provinces is None else provinces
     # aid.html first: it does not wait for `positions`
-    write_html(views.aid_graph(graph), aid, title="援助网络",
+    write_html(views.aid_graph(graph, where), aid, title="援助网络",
                subtitle="机构之间的帮扶关系：箭头由帮扶方指向受援方，按省份分组",
-               links=PAGE_LINKS, group_by_province=True)
+               links=PAGE_LINKS, group_by_province=True, provinces=where)
     write_html(graph, full, title="医院新闻知识图谱", subtitle="全部实体与关系", links=PAGE_LINKS,
-               positions=positions)
+               positions=positions, provinces=where)
     return [full, aid]

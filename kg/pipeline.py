@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import export_html, export_rdf, export_void, tables
+from . import export_html, export_rdf, export_void, tables, views
 from .cache import ExtractionCache, build_fingerprint, file_digest
 from .entities import Analyzer, default_analyzer
 # the per-file stages, re-exported: callers of kg.pipeline have always found them here
@@ -185,10 +185,11 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
                                              dataset or export_void.DatasetInfo())
         started = time.perf_counter()
         positions = functools.partial(_laid_out_in_background, layout, network) if layout else None
-        report.outputs.extend(export_html.write_pages(network, out, positions))  # graph.html, aid.html
+        where = views.provinces(network)  # once, for the pages and the tables
+        report.outputs.extend(export_html.write_pages(network, out, positions, where))  # graph.html, aid.html
         report.timings["export html"] += time.perf_counter() - started
         started = time.perf_counter()
-        report.outputs.extend(tables.write_tables(network, out))
+        report.outputs.extend(tables.write_tables(network, out, where))
         report.timings["export tables"] += time.perf_counter() - started
     finally:
         if layout is not None:

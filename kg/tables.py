@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
@@ -65,11 +66,12 @@ def _label(name: str) -> str:
     return chinese_labels().get(name, name)
 
 
-def table_rows(graph: nx.MultiDiGraph, name: str) -> list[list]:
-    """The rows (header first) of one table."""
+def table_rows(graph: nx.MultiDiGraph, name: str, provinces: dict[Any, str] | None = None) -> list[list]:
+    """The rows (header first) of one table. `provinces`: the graph's `views.provinces`, when the
+    caller has them."""
     if name not in TABLES:
         raise ValueError(f"unknown table {name!r}: one of {', '.join(TABLES)}")
-    provinces = views.provinces(graph)
+    provinces = views.provinces(graph) if provinces is None else provinces
     articles = graph.graph.get("articles", {})
     nodes = graph.nodes
     rows: list[list] = [list(HEADERS[name])]
@@ -143,11 +145,12 @@ def _atomic(path: Path, data: bytes) -> None:
     atomic_write_bytes(path, data)
 
 
-def write_tables(graph: nx.MultiDiGraph, out: Path) -> list[Path]:
+def write_tables(graph: nx.MultiDiGraph, out: Path, provinces: dict[Any, str] | None = None) -> list[Path]:
     """`out/tables/<name>.csv` for every table and `out/tables.xlsx`; the files written. Above
     MAX_WORKBOOK_ROWS rows the workbook is left out (said in the log): CSV is what so large a table
     is read as, and `kg table BUILD NAME --format xlsx` still writes any sheet of it."""
-    tables = {name: table_rows(graph, name) for name in TABLES}
+    where = views.provinces(graph) if provinces is None else provinces
+    tables = {name: table_rows(graph, name, where) for name in TABLES}
     written = []
     for name, rows in tables.items():
         write_csv(rows, out / "tables" / f"{name}.csv")

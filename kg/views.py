@@ -411,15 +411,15 @@ def _with_provinces(whole: nx.MultiDiGraph, part: nx.MultiDiGraph) -> nx.MultiDi
 _AID_NODE_TYPES = ORG_TYPES + ("Place",)
 
 
-def aid_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def aid_graph(graph: nx.MultiDiGraph, where: dict[Any, str] | None = None) -> nx.MultiDiGraph:
     """Who helps whom: the ends of ``aidedBy`` edges, each edge turned round to run helper → helped.
 
     Nodes are institutions (and a place, such as a county or a country, when the text names it as
     the receiver of aid); people and events never appear. Each node keeps its attributes plus
     ``province`` and ``lonlat`` (`coordinates`), where known; each edge has kind ``aids`` and the
-    evidence of the ``aidedBy`` fact.
+    evidence of the ``aidedBy`` fact. `where`: the graph's `provinces`, when the caller has them.
     """
-    where = provinces(graph)
+    where = provinces(graph) if where is None else where
     points = coordinates(graph, where)
     view = nx.MultiDiGraph(**graph.graph)  # the articles, for the pages' years
     for receiver, helper, key, data in graph.edges(keys=True, data=True):
