@@ -317,6 +317,26 @@ def test_labels_never_overlap_and_come_back_on_hover_and_zoom(browser, examples_
     o.clean()
 
 
+def test_a_level_leftward_edge_keeps_its_label_on_the_edge(browser, tmp_path):
+    """vis-network draws the turned label of an edge running exactly leftwards at the canvas origin;
+    the page keeps such labels level, where they belong."""
+    g = nx.MultiDiGraph()
+    for node, name in (("h/1", "东院"), ("h/2", "西院"), ("h/3", "北院")):
+        g.add_node(node, name=name, type="Hospital")
+    g.add_edge("h/1", "h/2", key="worksAt", kind="worksAt", evidence=(("东院与西院。", "a"),))
+    g.add_edge("h/3", "h/1", key="partOf", kind="partOf", evidence=(("北院与东院。", "a"),))
+    write_html(g, tmp_path / "level.html", positions=lambda: {"h/1": (300.0, 0.0), "h/2": (0.0, 0.0),
+                                                               "h/3": (300.0, 200.0)})
+    o = open_page(browser, tmp_path / "level.html")
+    ends = o.js("ids => ids.map(id => kgNetwork.canvasToDOM(kgNetwork.getPosition(id)))", ["h/1", "h/2"])
+    middle = ((ends[0]["x"] + ends[1]["x"]) / 2, (ends[0]["y"] + ends[1]["y"]) / 2)
+    label = [d for d in o.js(DRAWN_TEXTS_JS) if d["text"] == "任职于"]
+    assert len(label) == 1
+    centre = ((label[0]["x0"] + label[0]["x1"]) / 2, (label[0]["y0"] + label[0]["y1"]) / 2)
+    assert abs(centre[0] - middle[0]) < 30 and abs(centre[1] - middle[1]) < 30, (centre, middle)
+    o.clean()
+
+
 def test_png_export_in_browser(browser, examples_build, tmp_path):
     """「导出图片」 saves the view as PNG with the title, the filters and a legend drawn above it;
     kgExportPng() gives the same picture as a data URL."""
