@@ -92,8 +92,8 @@ def _ethnic_groups() -> tuple[str, ...]:
 
 
 def _autonomous_forms(name: str) -> set[str]:
-    """How an autonomous division is commonly written without its peoples: 威宁彝族回族苗族自治县 →
-    威宁自治县, 威宁县, 威宁; 果洛藏族自治州 → 果洛州 …; 伊犁哈萨克自治州 → 伊犁州 …"""
+    """How an autonomous division is commonly written without its peoples: 松桃苗族自治县 →
+    松桃自治县, 松桃县, 松桃; 凉山彝族自治州 → 凉山州 …; 巴音郭楞蒙古自治州 → 巴音郭楞州 …"""
     for suffix, written in _AUTONOMOUS.items():
         if not name.endswith(suffix):
             continue
@@ -171,8 +171,8 @@ def name_province(name: str, node_type: str = "") -> str | None:
 
 
 def _contained_division(name: str) -> str | None:
-    """The province of the first division written out in full inside a name (农工党广东省委会,
-    威宁自治县人民医院, 果洛州人民医院): three characters or more ending in 省, 市, 县, 区, 州, 旗
+    """The province of the first division written out in full inside a name (民盟云南省委会,
+    松桃自治县人民医院, 凉山州第一人民医院): three characters or more ending in 省, 市, 县, 区, 州, 旗
     or 盟, and a name only one province has."""
     for start in range(len(name) - 2):
         for end in range(min(len(name), start + 12), start + 2, -1):
@@ -183,15 +183,15 @@ def _contained_division(name: str) -> str | None:
     return None
 
 
-_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 吉大一院, 兰大二院, 中山七院, 郑大附院
+_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 山大二院, 郑大一附院, 厦大附属…
 
 
 @functools.lru_cache(maxsize=1)
 def _universities() -> tuple[dict[str, str], dict[str, str]]:
     """(a university's name → its seat, a short name → the seat of the one university it can mean).
-    Short names: the first character and 大 of a four-character 某某大学 (吉大 for 吉林大学; where
+    Short names: the first character and 大 of a four-character 某某大学 (山大 for 山东大学; where
     several share one, the national university among them, 教育部 its authority, if exactly one), and
-    the name without 大学 (中山 for 中山大学)."""
+    the name without 大学 (暨南 for 暨南大学)."""
     from .lexicon import load
 
     full: dict[str, str] = {}
@@ -217,9 +217,9 @@ def _universities() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _university_seat(name: str) -> str | None:
-    """The seat of the university a name contains (中山大学附属第六医院 → 广州市), else of the
+    """The seat of the university a name contains (暨南大学附属第一医院 → 广州市), else of the
     university a short name at its start means when a numbered or affiliated hospital follows
-    (吉大一院 → 长春市)."""
+    (山大二院 → 济南市)."""
     full, short = _universities()
     ends = [end for end in range(4, len(name) + 1) if name[end - 1] in "学院校）"]  # how such names end
     for length in range(min(len(name), 20), 3, -1):
