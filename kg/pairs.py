@@ -102,11 +102,12 @@ def _bucket(n: int) -> str:
 
 def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...] = (), *,
-                  votes: dict | None = None) -> list[str]:
+                  votes: dict | None = None, earliest: dict[str, int] | None = None) -> list[str]:
     """The features of one candidate pair (strings; the model holds a weight for each): those of
     its two ends in their sentence (`end_features`) and the rules' votes. `votes` maps (id(head),
-    id(tail)) to the kinds rules proposed for them, when the caller has counted them."""
-    features = list(end_features(pair, article, mentions))
+    id(tail)) to the kinds rules proposed for them, `earliest` is the sentence's
+    `_earliest_by_label`, when the caller has worked them out."""
+    features = list(end_features(pair, article, mentions, earliest))
     if pair.rule:
         features.append("rule")
     voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
@@ -115,7 +116,8 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     return features
 
 
-def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) -> tuple[str, ...]:
+def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
+                 earliest: dict[str, int] | None = None) -> tuple[str, ...]:
     """What a pair's features say of its two ends and their sentence, whatever its kind: both
     types, order, distance, what stands between and around, the trigger words and where they are."""
     head, tail, text = pair.head, pair.tail, article.text
@@ -151,7 +153,8 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) ->
         features.append("mid=same-as-head")
     if any(m.label == tail.label for m in between):
         features.append("mid=same-as-tail")
-    earliest = _earliest_by_label(mentions, s0, s1)
+    if earliest is None:
+        earliest = _earliest_by_label(mentions, s0, s1)
     for name, m in (("h", head), ("t", tail)):
         features.append(f"{name}L1={text[m.start - 1:m.start] if m.start > s0 else '^'}")
         features.append(f"{name}L2={text[max(s0, m.start - 2):m.start]}")
@@ -166,19 +169,12 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...]) ->
     return tuple(dict.fromkeys(features))
 
 
-_last_earliest: list = [None, None]  # (mentions, s0, s1), result: pairs come a sentence at a time
-
-
 def _earliest_by_label(mentions: tuple[Mention, ...], s0: int, s1: int) -> dict[str, int]:
     """Label → where the sentence's first mention of that label starts."""
-    if _last_earliest[0] is not None and _last_earliest[0][0] is mentions \
-            and _last_earliest[0][1:] == (s0, s1):
-        return _last_earliest[1]
     earliest: dict[str, int] = {}
     for x in mentions:
         if s0 <= x.start < s1 and x.start < earliest.get(x.label, x.start + 1):
             earliest[x.label] = x.start
-    _last_earliest[:] = [(mentions, s0, s1), earliest]
     return earliest
 
 
@@ -260,6 +256,8 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
     votes: dict[tuple[int, int], set[str]] = {}
     for r in rule_relations:
         votes.setdefault((id(r.head), id(r.tail)), set()).add(r.kind)
+    earliest = {span: _earliest_by_label(inside, *span) for span, inside in by_sentence.items()}
     for pair in candidate_pairs(article, mentions, rule_relations):
-        inside = by_sentence.get((pair.evidence.start, pair.evidence.end), mentions)
-        yield pair, pair_features(pair, article, inside, votes=votes)
+        span = (pair.evidence.start, pair.evidence.end)
+        yield pair, pair_features(pair, article, by_sentence.get(span, mentions), votes=votes,
+                                  earliest=earliest.get(span))
