@@ -170,8 +170,9 @@ BACKGROUND_LAYOUT_NODES = 5_000
 def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[str, ...] = ("ttl",),
            validate: bool = True, jobs: int = 1, dataset: export_void.DatasetInfo | None = None):
     """Write graph.<fmt> for each format (export_rdf.FORMATS), void.ttl (what `dataset` states, and
-    the counts), graph.html and aid.html, and the tables (tables/*.csv, tables.xlsx); then check the RDF against ontology/shapes.ttl, unless `validate` is
-    false. Returns the kg.validate result or None.
+    the counts), graph.html and aid.html, and the tables (tables/*.csv, tables.xlsx); then check
+    the RDF against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result
+    or None.
     With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
     out.mkdir(parents=True, exist_ok=True)
     network = to_networkx(kg, provenance=True)  # article dates: the pages' year filter, the tables

@@ -163,8 +163,7 @@ def name_province(name: str, node_type: str = "") -> str | None:
     prefix = next(_leading_divisions(name, len(name) - 1), None)
     if prefix:
         return _place_province(prefix[0])
-    seat = _university_seat(name)
-    found = _contained_division(name) or (_place_province(seat) if seat else None)
+    found = _contained_division(name) or _place_province(_university_seat(name) or "")
     if not found and node_type in ("GovernmentAgency", "Organization") and name.startswith(_NATIONAL):
         found = _CAPITAL  # a national body (国家卫生健康委…, 中华医学会) sits in the capital
     return found
@@ -251,13 +250,20 @@ def _leading_divisions(name: str, longest: int) -> Iterator[tuple[str, Any]]:
             yield prefix, place
 
 
+def _kind(key: Any, data: dict) -> str:
+    """An edge's relation kind: its ``kind`` attribute, else its key."""
+    return str(data.get("kind", key))
+
+
 def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     """Node → province (or foreign country) for every node whose place can be worked out.
 
     A place is placed by its own name, else by the places it is ``locatedIn``; any other node by the
     nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital),
-    else by its own name (`name_province`). Names that several provinces share (朝阳区) decide
-    nothing on their own.
+    else by its own name (`name_province`), else through ``partOf`` by however its institution was
+    placed; last, an institution that only receives aid by the places its articles name
+    (`_helped_by_their_articles`). Names that several provinces share (朝阳区) decide nothing on
+    their own.
     """
     out: dict[Any, str] = {}
     place_memo: dict[Any, str | None] = {}
@@ -279,7 +285,7 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
                 continue
             # only the few place edges are sorted (a node may have hundreds of others)
             for target in sorted({t for t, keyed in graph.succ[node].items()
-                                  if any(data.get("kind", k) in _PLACE_EDGES for k, data in keyed.items())},
+                                  if any(_kind(k, data) in _PLACE_EDGES for k, data in keyed.items())},
                                  key=str):
                 if target not in seen:
                     seen.add(target)
@@ -300,10 +306,6 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     _inherit_through_part_of(graph, out)
     _helped_by_their_articles(graph, out)
     return out
-
-
-def _kind(key: Any, data: dict) -> str:
-    return str(data.get("kind", key))
 
 
 def _inherit_through_part_of(graph: nx.MultiDiGraph, out: dict[Any, str]) -> None:
@@ -385,11 +387,10 @@ def coordinates(graph: nx.MultiDiGraph, where: dict[Any, str] | None = None
             located = [_point_of_name(str(graph.nodes[t].get("name") or ""), whole_names_only=True)
                        for t, keyed in graph.succ[node].items()
                        if graph.nodes[t].get("type") == "Place"
-                       and any(d.get("kind", k) == "locatedIn" for k, d in keyed.items())]
+                       and any(_kind(k, d) == "locatedIn" for k, d in keyed.items())]
             located = [x for x in located if x]
-            seat = None if located else _university_seat(name)
-            found = min(located) if located else (_point_of_name(name)
-                                                  or (_point_of_name(seat, whole_names_only=True) if seat else None))
+            found = min(located) if located else (
+                _point_of_name(name) or _point_of_name(_university_seat(name) or "", whole_names_only=True))
         if found:
             out[node] = found[1]
         elif where.get(node) in centres:
@@ -423,7 +424,7 @@ def aid_graph(graph: nx.MultiDiGraph, where: dict[Any, str] | None = None) -> nx
     points = coordinates(graph, where)
     view = nx.MultiDiGraph(**graph.graph)  # the articles, for the pages' years
     for receiver, helper, key, data in graph.edges(keys=True, data=True):
-        if data.get("kind", key) != "aidedBy" or receiver == helper:
+        if _kind(key, data) != "aidedBy" or receiver == helper:
             continue
         if not all(graph.nodes[n].get("type") in _AID_NODE_TYPES for n in (receiver, helper)):
             continue
