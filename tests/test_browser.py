@@ -142,7 +142,8 @@ DRAWN_TEXTS_JS = """() => {
       const m = this.measureText(text), t = this.getTransform(), r = canvas.width / canvas.clientWidth;
       const s = t.a / r, px = (t.a * x + t.e) / r, py = (t.d * y + t.f) / r;
       drawn.push({text: String(text), x0: px - m.actualBoundingBoxLeft * s, x1: px + m.actualBoundingBoxRight * s,
-                  y0: py - m.actualBoundingBoxAscent * s, y1: py + m.actualBoundingBoxDescent * s});
+                  y0: py - m.actualBoundingBoxAscent * s, y1: py + m.actualBoundingBoxDescent * s,
+                  fill: String(this.fillStyle)});
     }
     return fill.apply(this, arguments);
   };
@@ -305,11 +306,13 @@ def test_labels_never_overlap_and_come_back_on_hover_and_zoom(browser, examples_
     node, point = hidden[0]
     o.page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
     for _ in range(20):  # vis reports the hover after its own mouse handling
-        if node["label"] in {d["text"] for d in o.js(DRAWN_TEXTS_JS)}:
+        shown = [d for d in o.js(DRAWN_TEXTS_JS) if d["text"] == node["label"]]
+        if shown:
             break
         o.page.wait_for_timeout(100)
     else:
         raise AssertionError(f"hovering {node['label']} does not show it")
+    assert shown[0]["fill"] == "#222222"  # dark on its white ground
     o.page.mouse.move(box["x"] + 2, box["y"] + 2)
     o.js("id => kgNetwork.moveTo({position: kgNetwork.getPosition(id), scale: kgNetwork.getScale() * 4, animation: false})",
          node["id"])
