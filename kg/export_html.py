@@ -366,7 +366,8 @@ Positions = Callable[[], Mapping[Any, tuple[float, float]]]
 
 
 def _build(graph: networkx.MultiDiGraph, focus: Iterable[Any], group_by_province: bool,
-           positions: Positions | None = None, provinces: dict[Any, str] | None = None) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
+           positions: Positions | None = None, provinces: dict[Any, str] | None = None
+           ) -> tuple[Network, list[dict], list[dict], dict[str, Any]]:
     large = graph.number_of_nodes() > LARGE_GRAPH
 
     net = Network(directed=True)
@@ -660,7 +661,8 @@ PAGE_LINKS = (("完整图谱", "graph.html"), ("援助网络", "aid.html"))
 def write_pages(graph: networkx.MultiDiGraph, out: pathlib.Path, positions: Positions | None = None,
                 provinces: dict[Any, str] | None = None) -> list[pathlib.Path]:
     """A build's pages: ``graph.html`` (everything) and ``aid.html`` (who aids whom, by province).
-    ``positions``, ``provinces``: as for :func:`write_html`, for ``graph.html``."""
+    ``positions``: as for :func:`write_html`, for ``graph.html``; ``provinces``: as for
+    :func:`write_html`, for both pages."""
     out = pathlib.Path(out)
     full, aid = out / "graph.html", out / "aid.html"
     where = views.provinces(graph) if provinces is None else provinces
