@@ -150,16 +150,8 @@ def name_province(name: str, node_type: str = "") -> str | None:
     (援萨摩亚医疗队, 支援湖北的医疗队), else a name that begins with a division: its full name
     (岷县人民医院, 河南省信阳市人民医院) or the short name of a province or city (苏州大学附属第一医院);
     a county's short name (南华大学) or a name two provinces share decides nothing."""
-    if node_type == "MedicalTeam":
-        for mark in _AID_MARKS:
-            at = name.find(mark)
-            while at >= 0:
-                rest = name[at + len(mark):]
-                for length in range(min(len(rest), 12), 1, -1):
-                    found = _place_province(rest[:length])
-                    if found:
-                        return found
-                at = name.find(mark, at + 1)
+    if node_type == "MedicalTeam" and (sent := _sent_to(name)):
+        return sent
     prefix = next(_leading_divisions(name, len(name) - 1), None)
     if prefix:
         return _place_province(prefix[0])
@@ -167,6 +159,20 @@ def name_province(name: str, node_type: str = "") -> str | None:
     if not found and node_type in ("GovernmentAgency", "Organization") and name.startswith(_NATIONAL):
         found = _CAPITAL  # a national body (国家卫生健康委…, 中华医学会) sits in the capital
     return found
+
+
+def _sent_to(name: str) -> str | None:
+    """The province or country a team's name says it is sent to (援萨摩亚医疗队 → 萨摩亚)."""
+    for mark in _AID_MARKS:
+        at = name.find(mark)
+        while at >= 0:
+            rest = name[at + len(mark):]
+            for length in range(min(len(rest), 12), 1, -1):
+                found = _place_province(rest[:length])
+                if found:
+                    return found
+            at = name.find(mark, at + 1)
+    return None
 
 
 def _contained_division(name: str) -> str | None:
@@ -218,7 +224,7 @@ def _universities() -> tuple[dict[str, str], dict[str, str]]:
 def _university_seat(name: str) -> str | None:
     """The seat of the university a name contains (暨南大学附属第一医院 → 广州市), else of the
     university a short name at its start means when a numbered or affiliated hospital follows
-    (山大二院 → 济南市)."""
+    (山大二院 → 济南市), or when a 某大 short name begins a hospital's name (吉大某某医院)."""
     full, short = _universities()
     ends = [end for end in range(4, len(name) + 1) if name[end - 1] in "学院校）"]  # how such names end
     for length in range(min(len(name), 20), 3, -1):
@@ -227,8 +233,10 @@ def _university_seat(name: str) -> str | None:
             if found:
                 return found
     for length in range(min(len(name) - 2, 6), 1, -1):
-        if name[length:length + 1] in _HOSPITAL_AFTER_SHORT_NAME and name[:length] in short \
-                and ("院" in name[length:] or name[length] == "附"):
+        if name[:length] in short and (
+                name[length:length + 1] in _HOSPITAL_AFTER_SHORT_NAME and ("院" in name[length:] or name[length] == "附")
+                or name[length - 1] == "大" and name.endswith("医院") and len(name) > length + 2
+                and name[length] not in "街道路桥"):  # 南大街医院 is on a street
             return short[name[:length]]
     return None
 
@@ -261,8 +269,9 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     A place is placed by its own name, else by the places it is ``locatedIn``; any other node by the
     nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital),
     else by its own name (`name_province`), else through ``partOf`` by however its institution was
-    placed; last, an institution that only receives aid by the places its articles name
-    (`_helped_by_their_articles`). Names that several provinces share (朝阳区) decide nothing on
+    placed; then an institution aided by a team sent to it by name where the team is sent, one that
+    only receives aid by the places its articles name (`_helped_by_their_articles`), and a team still
+    unplaced where those it aids are (`_where_teams_serve`). Names that several provinces share (朝阳区) decide nothing on
     their own.
     """
     out: dict[Any, str] = {}
@@ -304,7 +313,9 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
         if found:
             out[node] = found
     _inherit_through_part_of(graph, out)
+    _where_teams_serve(graph, out, receivers_first=True)
     _helped_by_their_articles(graph, out)
+    _where_teams_serve(graph, out, receivers_first=False)
     return out
 
 
@@ -318,6 +329,27 @@ def _inherit_through_part_of(graph: nx.MultiDiGraph, out: dict[Any, str]) -> Non
                                   if _kind(k, d) == "partOf" and t in out}, key=str):
                 out[node], changed = out[target], True
                 break
+
+
+def _where_teams_serve(graph: nx.MultiDiGraph, out: dict[Any, str], receivers_first: bool) -> None:
+    """Teams stand where they serve. With `receivers_first`: an institution still unplaced that a
+    team sent somewhere by its name aids (援瓦努阿图医疗队) is there too, if all such teams agree.
+    Else: a team still unplaced stands where those it aids stand, if they all stand in one place."""
+    aid = [(r, h) for r, h, k, d in graph.edges(keys=True, data=True) if _kind(k, d) == "aidedBy" and r != h]
+    teams = {n for n, attrs in graph.nodes(data=True) if attrs.get("type") == "MedicalTeam"}
+    found: dict[Any, set[str]] = {}
+    if receivers_first:
+        for receiver, helper in aid:
+            sent = _sent_to(str(graph.nodes[helper].get("name") or "")) if helper in teams else None
+            if receiver not in out and sent and graph.nodes[receiver].get("type") in ORG_TYPES:
+                found.setdefault(receiver, set()).add(sent)
+    else:
+        for receiver, helper in aid:
+            if helper in teams and helper not in out:
+                found.setdefault(helper, set()).add(out.get(receiver, ""))
+    for node, where in found.items():
+        if len(where) == 1 and "" not in where:
+            out[node] = next(iter(where))
 
 
 _CONTEXT_SHARE = 0.5  # of the places an institution's articles name, more than this in one province

@@ -45,11 +45,11 @@ def tiny_graph() -> nx.MultiDiGraph:
 
 
 def aid_fixture() -> nx.MultiDiGraph:
-    """Two provinces, a helper team with no place, a doctor (never in the aid view)."""
+    """Two provinces, a helper with no place, a doctor (never in the aid view)."""
     g = nx.MultiDiGraph()
     nodes = {
         "h_lq": ("临泉县人民医院", "Hospital"), "h_fy": ("阜阳市人民医院", "Hospital"),
-        "h_gn": ("灌南县人民医院", "Hospital"), "t_js": ("江南省第一人民医院医疗队", "MedicalTeam"),
+        "h_gn": ("灌南县人民医院", "Hospital"), "t_js": ("江南省第一人民医院", "Hospital"),
         "p_lq": ("临泉县", "Place"), "p_fy": ("阜阳市", "Place"), "p_gn": ("灌南县", "Place"),
         "d_1": ("王医生", "Doctor"), "h_town": ("铁富镇卫生院", "Hospital"), "p_town": ("铁富镇", "Place"),
         "p_pz": ("邳州市", "Place"), "dep": ("心内科", "Department"),
@@ -374,6 +374,8 @@ def test_provinces_ambiguous_and_foreign_places():
     ("郑大一附院", "Hospital", "河南省"),  # 郑大: the one 郑X大学
     ("山大二院", "Hospital", "山东省"),  # 山东大学 and 山西大学: the national university
     ("南大街社区卫生服务中心", "Hospital", None),  # 南大 only before a numbered or affiliated hospital
+    ("吉大中日联谊医院", "Hospital", "吉林省"),  # … or before a hospital's own name
+    ("南大街医院", "Hospital", None),  # … but not a street's
     ("中华医学会", "Organization", "北京市"),  # a national body sits in the capital
     ("国家药品监督管理局", "GovernmentAgency", "北京市"),
     ("国家儿童医学中心", "Hospital", None),  # a designation, not a seat
@@ -416,6 +418,25 @@ def test_provinces_through_part_of_and_for_the_helped_from_their_articles():
     assert where["town"] == "陕西省"  # three places named in its articles, all in Shaanxi
     assert where["nat"] == "北京市"  # a national body: the capital, not where its articles' places are
     assert "other" not in where
+
+
+def test_teams_stand_where_they_serve_and_so_do_those_a_team_is_sent_to():
+    g = nx.MultiDiGraph()
+    for node, name, node_type in [("sent", "第五批援萨摩亚中国医疗队", "MedicalTeam"), ("local", "国立医院", "Hospital"),
+                                  ("team", "帮扶团队", "MedicalTeam"), ("h1", "岷县人民医院", "Hospital"),
+                                  ("h2", "临洮县人民医院", "Hospital"), ("split", "专家团队", "MedicalTeam"),
+                                  ("h3", "灌南县人民医院", "Hospital"), ("own", "义诊专家组", "MedicalTeam"),
+                                  ("home", "汉中市中心医院", "Hospital"), ("h4", "桐庐县人民医院", "Hospital")]:
+        g.add_node(node, name=name, type=node_type)
+    for u, v, kind in [("local", "sent", "aidedBy"), ("h1", "team", "aidedBy"), ("h2", "team", "aidedBy"),
+                       ("h1", "split", "aidedBy"), ("h3", "split", "aidedBy"),
+                       ("own", "home", "partOf"), ("h4", "own", "aidedBy")]:
+        g.add_edge(u, v, kind=kind)
+    where = views.provinces(g)
+    assert where["sent"] == where["local"] == "萨摩亚"  # the hospital a team sent abroad serves in
+    assert where["team"] == "甘肃省"  # both hospitals it aids are in Gansu
+    assert "split" not in where  # it serves in Gansu and in Jiangsu
+    assert where["own"] == "陕西省"  # a team of a placed hospital stays with its hospital
 
 
 def test_provinces_from_articles_need_a_majority():
