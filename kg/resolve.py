@@ -4,7 +4,8 @@ Mentions are grouped by type group and name. Names then merge when the text decl
 abbreviation (`（以下简称中山七院）`), when a short form is a subsequence of exactly one full name
 of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), and when a foreign name is the
 first part of a full one (约汉内斯). Departments are told apart by the institution they belong to;
-events by article and date. Entity ids come from (group, canonical name), never from counters.
+events by article and date; names that say which one they are only inside their file (县人民医院,
+县委, 专家团队) by file. Entity ids come from (group, canonical name), never from counters.
 """
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
                 ("Hospital", parents.get(_mkey(m), ""), _file(m.article)), parents.get(_mkey(m), _file(m.article))))
         if group == "Event":
             return (group, name, m.article)
+        if group != "Person" and _relative(group, name):
+            return (group, name, _file(m.article))
         return (group, name)
 
     members: dict[tuple, list[Mention]] = defaultdict(list)
@@ -88,7 +91,7 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
             label = group
         dates = Counter(m.date for m in ms if m.date)
         date = dates.most_common(1)[0][0] if dates else None
-        if group == "Department":
+        if group == "Department" or len(key) == 3 and group != "Event":
             ident = entity_id(group, f"{key[1]}@{key[2]}")
         elif group == "Event":
             ident = entity_id(group, name, date or ms[0].article)
@@ -280,6 +283,18 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
             if date is not None:
                 by_name_day[key[1], date].append(key)
     return merged
+
+
+RELATIVE_LEAD = set("省市县区州镇乡")
+
+
+GENERIC_TEAM_LENGTH = 4  # 医疗队, 专家组, 专家团队: a team named by what it is, not who
+
+
+def _relative(group: str, name: str) -> bool:
+    """A name that says which one it is only inside its article: 县人民医院, 县委, 市卫健委 (of the
+    county, city or province the article is about), a short team name (专家团队)."""
+    return name[0] in RELATIVE_LEAD and len(name) >= 2 or group == "MedicalTeam" and len(name) <= GENERIC_TEAM_LENGTH
 
 
 def _file(article: str) -> str:

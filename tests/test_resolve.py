@@ -82,6 +82,17 @@ def test_resolve_person_across_articles(build) -> None:
     assert people[0].articles == ("p1.txt", "p2.txt")
 
 
+def test_resolve_relative_names_stay_in_their_file(build) -> None:
+    """县人民医院 of two articles are two counties' hospitals; a full name is one across files."""
+    kg = build(("r1.txt", "县人民医院与青州市人民医院签订帮扶协议。县委书记出席。"),
+               ("r2.txt", "青州市人民医院与县人民医院开展合作。"),
+               ("r2.txt#2", "县人民医院举行揭牌仪式。"))
+    county = _named(kg, "县人民医院", {"Hospital"})
+    assert sorted(e.articles for e in county) == [("r1.txt",), ("r2.txt", "r2.txt#2")], _describe(kg)
+    assert len({e.id for e in county}) == 2
+    assert len(_named(kg, "青州市人民医院", {"Hospital"})) == 1
+
+
 def test_resolve_same_department_name_of_two_hospitals(build) -> None:
     kg = build(("f.txt", "青州市人民医院心内科与临朐县人民医院心内科开展合作。"))
     departments = [e for e in kg.entities if e.type == "Department" and e.name == "心内科"]
