@@ -105,6 +105,12 @@ def _add_place(found: dict[str, Place], name: str, level: str, province: str = "
 
 
 @lru_cache(maxsize=1)
+def university_seats() -> dict[str, str]:
+    """A university's name → the city it is seated in (universities.tsv)."""
+    return table("universities.tsv")
+
+
+@lru_cache(maxsize=1)
 def countries() -> tuple[str, ...]:
     """Chinese names of the world's countries, from pycountry's ISO 3166 translations."""
     return tuple(sorted(country_codes()))

@@ -658,14 +658,20 @@ def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
-        # a 2-character city short form is often a person's name or a word (中山大学), a 3-character one is not
         if place and (head == place.name or place.level in ("province", "country")
-                      or place.level == "city" and len(head) >= 3) and head != "中国":
+                      or place.level == "city" and not _university_elsewhere(name, place.name)) and head != "中国":
             return [(0, length, place.name)] + _town_at(name, length)
     town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
     if town and len(town.group(1)) < len(name):
         return [(0, len(town.group(1)), town.group(1))] + _town_at(name, len(town.group(1)))
     return []
+
+
+def _university_elsewhere(name: str, city: str) -> bool:
+    """Whether the name begins with a university seated outside the city its first characters
+    name (中山大学 is in Guangzhou, not in 中山市)."""
+    seats = lexicon.university_seats()
+    return any(seats.get(name[:end], city) != city for end in range(3, min(len(name), 20) + 1))
 
 
 def _town_at(name: str, position: int) -> list[tuple[int, int, str]]:
