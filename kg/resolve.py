@@ -3,7 +3,8 @@
 Mentions are grouped by type group and name. Names then merge when the text declares an
 abbreviation (`（以下简称中山七院）`), when a short form is a subsequence of exactly one full name
 of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), and when a foreign name is the
-first part of a full one (约汉内斯). Departments are told apart by the institution they belong to;
+first part of a full one (约汉内斯). Departments are told apart by the institution they belong to
+(one named alone is the one of that name its file places, if its file places only one);
 events by article and date; names that say which one they are only inside their file (县人民医院,
 县委, 专家团队) by file. Entity ids come from (group, canonical name), never from counters.
 """
@@ -56,12 +57,24 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
 
     canonical = _canonical_names(mentions, by_article)
 
+    def home(m: Mention) -> str | None:
+        parent = parents.get(_mkey(m))
+        return canonical.get(("Hospital", parent, _file(m.article)), parent) if parent else None
+
+    # a department named without its institution is the one of that name its file places somewhere,
+    # when the file places only one (神经外科 after 某医院神经外科)
+    homes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.label == "Department" and home(m):
+            homes[(_file(m.article), department_core(canonical.get(("Department", m.key, _file(m.article)), m.key)))].add(home(m))
+
     def cluster(m: Mention) -> tuple:
         group = group_of(m.label)
         name = canonical.get((group, m.key, _file(m.article)), m.key)
         if group == "Department":
-            return (group, department_core(name), canonical.get(
-                ("Hospital", parents.get(_mkey(m), ""), _file(m.article)), parents.get(_mkey(m), _file(m.article))))
+            core = department_core(name)
+            only = homes.get((_file(m.article), core), set())
+            return (group, core, home(m) or (next(iter(only)) if len(only) == 1 else _file(m.article)))
         if group == "Event":
             return (group, name, m.article)
         if group != "Person" and _relative(group, name):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kg.entities import POINTERS
-from kg.model import PERSON_TYPES
+from kg.model import PERSON_TYPES, Evidence, Extraction, Mention, MentionRelation
 from kg.pipeline import extract
 from kg.resolve import entity_id, is_subsequence, resolve
 
@@ -91,6 +91,22 @@ def test_resolve_relative_names_stay_in_their_file(build) -> None:
     assert sorted(e.articles for e in county) == [("r1.txt",), ("r2.txt", "r2.txt#2")], _describe(kg)
     assert len({e.id for e in county}) == 2
     assert len(_named(kg, "青州市人民医院", {"Hospital"})) == 1
+
+
+@pytest.mark.parametrize("homes, expected", [(("青州市人民医院",), 1), (("青州市人民医院", "临朐县人民医院"), 3)])
+def test_resolve_department_named_alone_is_the_one_its_file_places(make_article, homes, expected) -> None:
+    """神经外科 named alone joins the 神经外科 its file places in a hospital, if only one hospital."""
+    article = make_article("神经外科。" * (len(homes) + 1), article_id="g.txt")
+    mentions, relations = [], []
+    for number, home in enumerate(homes + (None,)):
+        department = Mention(article.id, 5 * number, 5 * number + 4, "Department", "神经外科", "神经外科")
+        mentions.append(department)
+        if home:
+            hospital = Mention(article.id, 5 * number, 5 * number, "Hospital", home, home)
+            mentions.append(hospital)
+            relations.append(MentionRelation(department, "partOf", hospital, Evidence(article.id, "神经外科。")))
+    kg = resolve([Extraction(article, tuple(mentions), tuple(relations))])
+    assert len([e for e in kg.entities if e.type == "Department"]) == expected, _describe(kg)
 
 
 def test_resolve_same_department_name_of_two_hospitals(build) -> None:

@@ -71,6 +71,23 @@ def test_tagger_drops_what_it_does_not_confirm_and_types_by_suffix(analyzer, mak
     assert [(m.label, m.text) for m in found] == [("GovernmentAgency", "县卫生健康局")]
 
 
+@pytest.mark.parametrize("text, span, rules, expected", [
+    # run over its hospital: the rules' department, and their hospital back
+    ("青川县人民医院神经外科开展手术。", (0, 11), [(0, 7, "Hospital"), (7, 11, "Department")],
+     [("Hospital", "青川县人民医院"), ("Department", "神经外科")]),
+    # run over a verb
+    ("患者收住ICU治疗。", (2, 7), [(4, 7, "Department")], [("Department", "ICU")]),
+    # nothing found inside by the rules: the tagger's span stands
+    ("青川县人民医院神经外科开展手术。", (0, 11), [], [("Department", "青川县人民医院神经外科")]),
+])
+def test_tagger_department_keeps_the_rules_start(analyzer, make_article, text, span, rules, expected) -> None:
+    article = make_article(text)
+    candidates = Candidates((), (), tuple(Mention(article.id, s, e, label, text[s:e], text[s:e])
+                                          for s, e, label in rules))
+    found = decide_mentions(article, candidates, analyzer, FixedTagger({span: "DEP"}))
+    assert [(m.label, m.text) for m in found] == expected
+
+
 def test_tagger_without_a_model_the_rules_decide(analyzer, make_article) -> None:
     article = make_article("青川县人民医院举办义诊活动。")
     candidates = propose(article, analyzer)
