@@ -66,7 +66,8 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
     homes: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m in mentions:
         if m.label == "Department" and home(m):
-            homes[(_file(m.article), department_core(canonical.get(("Department", m.key, _file(m.article)), m.key)))].add(home(m))
+            name = canonical.get(("Department", m.key, _file(m.article)), m.key)
+            homes[(_file(m.article), department_core(name))].add(home(m))
 
     def cluster(m: Mention) -> tuple:
         group = group_of(m.label)
@@ -299,15 +300,14 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
 
 
 RELATIVE_LEAD = set("省市县区州镇乡")
-
-
 GENERIC_TEAM_LENGTH = 4  # 医疗队, 专家组, 专家团队: a team named by what it is, not who
 
 
 def _relative(group: str, name: str) -> bool:
     """A name that says which one it is only inside its article: 县人民医院, 县委, 市卫健委 (of the
     county, city or province the article is about), a short team name (专家团队)."""
-    return name[0] in RELATIVE_LEAD and len(name) >= 2 or group == "MedicalTeam" and len(name) <= GENERIC_TEAM_LENGTH
+    return (name[0] in RELATIVE_LEAD and len(name) >= 2
+            or group == "MedicalTeam" and len(name) <= GENERIC_TEAM_LENGTH)
 
 
 def _file(article: str) -> str:

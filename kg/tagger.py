@@ -11,7 +11,7 @@ one feature function of training (`kg.train`) and prediction.
 the rules' mention (its canonical name, its fine type, an event's date); a new span gets the fine
 type its suffix says and the date its sentence names. A department span the rules found a
 department inside of, ending where it ends, starts where the rules' does (the tagger runs
-leftwards over the institution or a verb: 某医院神经外科, 收住ICU), and the rules' institution
+leftwards over the institution or a verb: 某医院神经外科, 转入ICU), and the rules' institution
 there is kept. Pointers (我院, 该院, a bare 座谈会) are not
 entities; they pass through for the relation stage to resolve.
 """
@@ -175,7 +175,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, spans, candidates, 
         rule = next((m for m in same if GROUP.get(m.label) == group), None) or (named[0] if named else None)
         if rule is None and group == "DEP":
             # a department the tagger ran leftwards over its institution or a verb (某医院神经外科,
-            # 收住ICU): where the rules found the department inside, their start holds
+            # 转入ICU): where the rules found the department inside, their start holds
             inner = [m for m in candidates if m.label == "Department" and m.end == end and start < m.start]
             if inner:
                 rule = min(inner, key=lambda m: m.start)

@@ -162,7 +162,7 @@ def name_province(name: str, node_type: str = "") -> str | None:
 
 
 def _sent_to(name: str) -> str | None:
-    """The province or country a team's name says it is sent to (援萨摩亚医疗队 → 萨摩亚)."""
+    """The province or country a team's name says it is sent to (援马里医疗队 → 马里)."""
     for mark in _AID_MARKS:
         at = name.find(mark)
         while at >= 0:
@@ -224,7 +224,7 @@ def _universities() -> tuple[dict[str, str], dict[str, str]]:
 def _university_seat(name: str) -> str | None:
     """The seat of the university a name contains (暨南大学附属第一医院 → 广州市), else of the
     university a short name at its start means when a numbered or affiliated hospital follows
-    (山大二院 → 济南市), or when a 某大 short name begins a hospital's name (吉大某某医院)."""
+    (山大二院 → 济南市), or when a 某大 short name begins a hospital's name (浙大邵逸夫医院)."""
     full, short = _universities()
     ends = [end for end in range(4, len(name) + 1) if name[end - 1] in "学院校）"]  # how such names end
     for length in range(min(len(name), 20), 3, -1):
@@ -269,10 +269,10 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
     A place is placed by its own name, else by the places it is ``locatedIn``; any other node by the
     nearest place reached through ``locatedIn``/``partOf`` edges (a department through its hospital),
     else by its own name (`name_province`), else through ``partOf`` by however its institution was
-    placed; then an institution aided by a team sent to it by name where the team is sent, one that
-    only receives aid by the places its articles name (`_helped_by_their_articles`), and a team still
-    unplaced where those it aids are (`_where_teams_serve`). Names that several provinces share (朝阳区) decide nothing on
-    their own.
+    placed; then an institution aided by a team sent to it by name where the team is sent
+    (`_where_teams_are_sent`), one that only receives aid by the places its articles name
+    (`_helped_by_their_articles`), and a team still unplaced where those it aids are
+    (`_where_teams_serve`). Names that several provinces share (朝阳区) decide nothing on their own.
     """
     out: dict[Any, str] = {}
     place_memo: dict[Any, str | None] = {}
@@ -313,9 +313,9 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
         if found:
             out[node] = found
     _inherit_through_part_of(graph, out)
-    _where_teams_serve(graph, out, receivers_first=True)
+    _where_teams_are_sent(graph, out)
     _helped_by_their_articles(graph, out)
-    _where_teams_serve(graph, out, receivers_first=False)
+    _where_teams_serve(graph, out)
     return out
 
 
@@ -331,25 +331,37 @@ def _inherit_through_part_of(graph: nx.MultiDiGraph, out: dict[Any, str]) -> Non
                 break
 
 
-def _where_teams_serve(graph: nx.MultiDiGraph, out: dict[Any, str], receivers_first: bool) -> None:
-    """Teams stand where they serve. With `receivers_first`: an institution still unplaced that a
-    team sent somewhere by its name aids (援瓦努阿图医疗队) is there too, if all such teams agree.
-    Else: a team still unplaced stands where those it aids stand, if they all stand in one place."""
-    aid = [(r, h) for r, h, k, d in graph.edges(keys=True, data=True) if _kind(k, d) == "aidedBy" and r != h]
-    teams = {n for n, attrs in graph.nodes(data=True) if attrs.get("type") == "MedicalTeam"}
-    found: dict[Any, set[str]] = {}
-    if receivers_first:
-        for receiver, helper in aid:
-            sent = _sent_to(str(graph.nodes[helper].get("name") or "")) if helper in teams else None
-            if receiver not in out and sent and graph.nodes[receiver].get("type") in ORG_TYPES:
-                found.setdefault(receiver, set()).add(sent)
-    else:
-        for receiver, helper in aid:
-            if helper in teams and helper not in out:
-                found.setdefault(helper, set()).add(out.get(receiver, ""))
+def _team_aid(graph: nx.MultiDiGraph) -> list[tuple[Any, Any]]:
+    """(receiver, team) of each ``aidedBy`` edge whose helper is a team."""
+    return [(r, h) for r, h, k, d in graph.edges(keys=True, data=True)
+            if _kind(k, d) == "aidedBy" and r != h and graph.nodes[h].get("type") == "MedicalTeam"]
+
+
+def _place_agreed(out: dict[Any, str], found: dict[Any, set[str]]) -> None:
+    """Place each node of `found` where its one place is (an empty place: unknown)."""
     for node, where in found.items():
         if len(where) == 1 and "" not in where:
             out[node] = next(iter(where))
+
+
+def _where_teams_are_sent(graph: nx.MultiDiGraph, out: dict[Any, str]) -> None:
+    """An institution still unplaced that a team aids whose name says where it is sent (援马里医疗队)
+    is there too, if all such teams agree."""
+    found: dict[Any, set[str]] = {}
+    for receiver, team in _team_aid(graph):
+        sent = _sent_to(str(graph.nodes[team].get("name") or ""))
+        if receiver not in out and sent and graph.nodes[receiver].get("type") in ORG_TYPES:
+            found.setdefault(receiver, set()).add(sent)
+    _place_agreed(out, found)
+
+
+def _where_teams_serve(graph: nx.MultiDiGraph, out: dict[Any, str]) -> None:
+    """A team still unplaced stands where those it aids stand, if they all stand in one place."""
+    found: dict[Any, set[str]] = {}
+    for receiver, team in _team_aid(graph):
+        if team not in out:
+            found.setdefault(team, set()).add(out.get(receiver, ""))
+    _place_agreed(out, found)
 
 
 _CONTEXT_SHARE = 0.5  # of the places an institution's articles name, more than this in one province

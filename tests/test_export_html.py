@@ -374,7 +374,7 @@ def test_provinces_ambiguous_and_foreign_places():
     ("郑大一附院", "Hospital", "河南省"),  # 郑大: the one 郑X大学
     ("山大二院", "Hospital", "山东省"),  # 山东大学 and 山西大学: the national university
     ("南大街社区卫生服务中心", "Hospital", None),  # 南大 only before a numbered or affiliated hospital
-    ("吉大中日联谊医院", "Hospital", "吉林省"),  # … or before a hospital's own name
+    ("浙大邵逸夫医院", "Hospital", "浙江省"),  # … or before a hospital's own name
     ("南大街医院", "Hospital", None),  # … but not a street's
     ("中华医学会", "Organization", "北京市"),  # a national body sits in the capital
     ("国家药品监督管理局", "GovernmentAgency", "北京市"),

@@ -76,7 +76,7 @@ def test_tagger_drops_what_it_does_not_confirm_and_types_by_suffix(analyzer, mak
     ("青川县人民医院神经外科开展手术。", (0, 11), [(0, 7, "Hospital"), (7, 11, "Department")],
      [("Hospital", "青川县人民医院"), ("Department", "神经外科")]),
     # run over a verb
-    ("患者收住ICU治疗。", (2, 7), [(4, 7, "Department")], [("Department", "ICU")]),
+    ("患者转入ICU治疗。", (2, 7), [(4, 7, "Department")], [("Department", "ICU")]),
     # nothing found inside by the rules: the tagger's span stands
     ("青川县人民医院神经外科开展手术。", (0, 11), [], [("Department", "青川县人民医院神经外科")]),
 ])
