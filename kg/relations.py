@@ -648,8 +648,9 @@ TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
 def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
     """(start, end, full place name) of the administrative areas that begin a name: a full
-    gazetteer name (玛曲县), a province or country by its short name (河南), and a town or street
-    after it (湖滨区涧河街道…服务站: 湖滨区 and 涧河街道)."""
+    gazetteer name (玛曲县), a province, country or city by its short name (河南; a city's not
+    before a university seated elsewhere), and a town or street after it (湖滨区涧河街道…服务站:
+    湖滨区 and 涧河街道)."""
     affiliated = name.find("附属")  # 西湖大学医学院附属杭州市第一人民医院: the hospital's own area
     if affiliated > 0:
         found = _leading_places(name[affiliated + 2:], an)

@@ -313,9 +313,10 @@ def provinces(graph: nx.MultiDiGraph) -> dict[Any, str]:
         if found:
             out[node] = found
     _inherit_through_part_of(graph, out)
-    _where_teams_are_sent(graph, out)
+    team_aid = _team_aid(graph)
+    _where_teams_are_sent(graph, team_aid, out)
     _helped_by_their_articles(graph, out)
-    _where_teams_serve(graph, out)
+    _where_teams_serve(team_aid, out)
     return out
 
 
@@ -344,21 +345,22 @@ def _place_agreed(out: dict[Any, str], found: dict[Any, set[str]]) -> None:
             out[node] = next(iter(where))
 
 
-def _where_teams_are_sent(graph: nx.MultiDiGraph, out: dict[Any, str]) -> None:
+def _where_teams_are_sent(graph: nx.MultiDiGraph, team_aid: list[tuple[Any, Any]], out: dict[Any, str]) -> None:
     """An institution still unplaced that a team aids whose name says where it is sent (援马里医疗队)
-    is there too, if all such teams agree."""
+    is there too, if all such teams agree. `team_aid`: the graph's `_team_aid`."""
     found: dict[Any, set[str]] = {}
-    for receiver, team in _team_aid(graph):
+    for receiver, team in team_aid:
         sent = _sent_to(str(graph.nodes[team].get("name") or ""))
         if receiver not in out and sent and graph.nodes[receiver].get("type") in ORG_TYPES:
             found.setdefault(receiver, set()).add(sent)
     _place_agreed(out, found)
 
 
-def _where_teams_serve(graph: nx.MultiDiGraph, out: dict[Any, str]) -> None:
-    """A team still unplaced stands where those it aids stand, if they all stand in one place."""
+def _where_teams_serve(team_aid: list[tuple[Any, Any]], out: dict[Any, str]) -> None:
+    """A team still unplaced stands where those it aids stand, if they all stand in one place.
+    `team_aid`: the graph's `_team_aid`."""
     found: dict[Any, set[str]] = {}
-    for receiver, team in _team_aid(graph):
+    for receiver, team in team_aid:
         if team not in out:
             found.setdefault(team, set()).add(out.get(receiver, ""))
     _place_agreed(out, found)
