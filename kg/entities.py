@@ -29,6 +29,7 @@ from .clean import CJK
 from .lac import PersonTagger
 from .model import Article, Mention, Sentence
 from .pairs import load_model
+from .persons import load_model as load_person_model
 from .tagger import load_tagger
 from .split import MONTH_DAY, resolve_date
 
@@ -107,6 +108,7 @@ class Analyzer:
     # the trained decision layer (kg/models), None where no model ships: the rules decide then
     mention_tagger: object | None = field(default=None, repr=False)
     relation_model: object | None = field(default=None, repr=False)
+    person_model: object | None = field(default=None, repr=False)
 
 
 CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
@@ -200,6 +202,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         places=places,
         mention_tagger=load_tagger(),
         relation_model=load_model(),
+        person_model=load_person_model(),
     )
 
 
@@ -267,21 +270,33 @@ def extract_mentions(article: Article, analyzer: Analyzer, tokens: list[Token] |
     return tuple(found)
 
 
-def person_spans(text: str, an: Analyzer) -> list[tuple[int, int]]:
-    """Spans LAC tags PER, one run per paragraph; 约|汉内斯·通博萨 pieces joined at the dot."""
+# What LAC labels that extraction reads: people and places (its ORG words as a tagger feature
+# scored lower, cross-validated: 0.801 / 0.548 against 0.803 / 0.552 with places alone).
+LAC_LABELS = ("PER", "LOC")
+
+
+def lac_words(text: str, an: Analyzer) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the words LAC labels PER or LOC, one run per paragraph;
+    约|汉内斯·通博萨 person pieces joined at the dot."""
     if an.lac is None:
         return []
-    spans: list[list[int]] = []
+    words: list[list] = []
     offset = 0
     for paragraph in text.split("\n"):
-        for start, end in an.lac.spans(paragraph) if paragraph.strip() else ():
+        for start, end, label in an.lac.spans(paragraph, LAC_LABELS) if paragraph.strip() else ():
             start, end = offset + start, offset + end
-            if spans and spans[-1][1] == start and "·" in text[spans[-1][0]:end]:
-                spans[-1][1] = end
+            last = words[-1] if words else None
+            if last and label == last[2] == "PER" and last[1] == start and "·" in text[last[0]:end]:
+                last[1] = end
             else:
-                spans.append([start, end])
+                words.append([start, end, label])
         offset += len(paragraph) + 1
-    return [(s, e) for s, e in spans]
+    return [(s, e, label) for s, e, label in words]
+
+
+def person_spans(text: str, an: Analyzer) -> list[tuple[int, int]]:
+    """Spans LAC tags PER (`lac_words`)."""
+    return [(s, e) for s, e, label in lac_words(text, an) if label == "PER"]
 
 
 def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, tokens: list[Token],

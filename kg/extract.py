@@ -14,9 +14,10 @@ from pathlib import Path
 
 from .cache import file_digest
 from .clean import clean_document
-from .entities import Analyzer, extract_mentions, find_publisher, person_spans, tokenize
+from .entities import Analyzer, extract_mentions, find_publisher, lac_words, tokenize
 from .model import Article, Candidates, Document, Extraction
 from .pairs import decide_relations
+from .persons import decide_person_types
 from .read import Failure, ReadError, read_document
 from .relations import extract_relations
 from .split import split_articles
@@ -37,16 +38,21 @@ def document_articles(doc: Document, analyzer: Analyzer) -> tuple[Article, ...]:
 def propose(article: Article, analyzer: Analyzer) -> Candidates:
     """What the rules, jieba and LAC propose for an article, before the trained models decide."""
     tokens = tokenize(analyzer, article.text)
-    people = person_spans(article.text, analyzer)
-    return Candidates(tuple(tokens), tuple(people), extract_mentions(article, analyzer, tokens, people))
+    words = lac_words(article.text, analyzer)
+    people = [(s, e) for s, e, label in words if label == "PER"]
+    return Candidates(tuple(tokens), tuple(people), extract_mentions(article, analyzer, tokens, people),
+                      tuple(w for w in words if w[2] == "LOC"))
 
 
 def decide(article: Article, candidates: Candidates, analyzer: Analyzer) -> Extraction:
     """The trained models' choice among the candidates (the rules' own where no model ships):
-    the mentions, then the relation rules over them, then which of their pairs are related."""
+    the mentions, then the relation rules over them, then which of their pairs are related, then
+    each person's fine type."""
     mentions = decide_mentions(article, candidates, analyzer, analyzer.mention_tagger)
     mentions, rule_relations = extract_relations(article, mentions, analyzer)
     mentions, relations = decide_relations(article, mentions, rule_relations, analyzer.relation_model)
+    mentions, relations = decide_person_types(article, mentions, relations, analyzer.person_model,
+                                              analyzer.titles, rule_relations)
     return Extraction(article, mentions, relations)
 
 

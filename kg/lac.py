@@ -52,7 +52,7 @@ class PersonTagger:
         count = transitions.shape[0]
         names = [tags.get(i, UNKNOWN_TAG) for i in range(count)]
         self._inside = np.array([name.endswith("-I") for name in names])
-        self._person = np.array([name.rsplit("-", 1)[0] == PERSON for name in names])
+        self._label = np.array([name.rsplit("-", 1)[0] for name in names])
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -75,9 +75,10 @@ class PersonTagger:
                                              "length": np.array([len(text)], dtype=np.int64)})[0][0]
         return viterbi(emissions, self._transitions_to)
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Offsets of the PER words: a word starts at every tag that is not an `-I` tag (and at 0),
-        and is labelled by its first tag, as `LAC.run` reads the tags."""
+    def spans(self, text: str, labels: tuple[str, ...] = (PERSON,)) -> list[tuple[int, int, str]]:
+        """Offsets and label of the words labelled one of `labels`: a word starts at every tag
+        that is not an `-I` tag (and at 0), and is labelled by its first tag, as `LAC.run` reads
+        the tags."""
         tags = np.array(self.tag_ids(text), dtype=np.intp)
         if not len(tags):
             return []
@@ -85,8 +86,9 @@ class PersonTagger:
         if not len(starts) or starts[0] != 0:
             starts = np.concatenate(([0], starts))
         ends = np.append(starts[1:], len(tags))
-        keep = self._person[tags[starts]]
-        return list(zip(starts[keep].tolist(), ends[keep].tolist()))
+        first = self._label[tags[starts]]
+        keep = np.isin(first, labels)
+        return list(zip(starts[keep].tolist(), ends[keep].tolist(), first[keep].tolist()))
 
 
 def viterbi(emissions: np.ndarray, transitions_to: np.ndarray) -> list[int]:

@@ -77,11 +77,12 @@ class Mention:
 @dataclass(frozen=True, slots=True)
 class Candidates:
     """What the rules and the off-the-shelf taggers propose for one article, before the trained
-    models decide: jieba's tokens, LAC's person spans, the rules' mentions."""
+    models decide: jieba's tokens, LAC's person spans, the rules' mentions, LAC's place words."""
 
     tokens: tuple  # kg.entities.Token, in text order
     people: tuple[tuple[int, int], ...]
     mentions: tuple[Mention, ...]
+    lac_places: tuple[tuple[int, int, str], ...] = ()  # (start, end, "LOC"): LAC's place words
 
 
 @dataclass(frozen=True, slots=True)

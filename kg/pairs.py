@@ -29,6 +29,8 @@ CARE_TYPES = {"treated": ("Doctor", "Patient"), "hasCondition": ("Patient", None
 PAIR_ENDS = dict(RELATION_ENDS,
                  treated=(RELATION_ENDS["treated"][0] | {"Person"}, RELATION_ENDS["treated"][1] | {"Person"}),
                  hasCondition=(RELATION_ENDS["hasCondition"][0] | {"Person"}, RELATION_ENDS["hasCondition"][1]))
+# The kinds a mention is the head of once at most (心内科 of one hospital, not of the next one named).
+ONE_TAIL = ("partOf",)
 # The kinds whose tail may be the event a previous sentence named.
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
@@ -102,17 +104,23 @@ def _bucket(n: int) -> str:
 
 def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...] = (), *,
-                  votes: dict | None = None, earliest: dict[str, int] | None = None) -> list[str]:
+                  votes: dict | None = None, earliest: dict[str, int] | None = None,
+                  frequency: dict[str, int] | None = None) -> list[str]:
     """The features of one candidate pair (strings; the model holds a weight for each): those of
-    its two ends in their sentence (`end_features`) and the rules' votes. `votes` maps (id(head),
-    id(tail)) to the kinds rules proposed for them, `earliest` is the sentence's
-    `_earliest_by_label`, when the caller has worked them out."""
+    its two ends in their sentence (`end_features`), the rules' votes and how often the article
+    names each end (the entity an article is about is the one it keeps naming). `votes` maps
+    (id(head), id(tail)) to the kinds rules proposed for them, `earliest` is the sentence's
+    `_earliest_by_label`, `frequency` each name's count of mentions in the article, when the
+    caller has worked them out."""
     features = list(end_features(pair, article, mentions, earliest))
     if pair.rule:
         features.append("rule")
     voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
         r.kind for r in rule_relations if r.head is pair.head and r.tail is pair.tail}
     features.extend(f"rule-other={k}" for k in sorted(voted) if k != pair.kind)
+    if frequency is not None:
+        for name, m in (("h", pair.head), ("t", pair.tail)):
+            features.append(f"{name}freq={_bucket(frequency.get(m.key, 0))}")
     return features
 
 
@@ -126,6 +134,7 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     features = [f"ht={head.label}>{tail.label}", f"order={'ht' if first is head else 'th'}"]
     if virtual:
         features.append(f"virtual={'h' if head.end == head.start else 't'}")
+    features.extend(_name_features(head.key, tail.key))
     s0, s1 = pair.evidence.start, pair.evidence.end
     if s0 <= head.start <= s1 and tail.end <= s0 and tail.label == "Event":
         # an event named earlier: what the head's sentence says around it
@@ -143,7 +152,7 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     if len(gap) <= 4:
         features.append(f"between={gap}")
     features.extend(dict.fromkeys(f"bb={a}{b}" for a, b in zip(gap, gap[1:])))
-    for mark in "，、；：（）“”和与及的在由":
+    for mark in "，、；：（）“”和与及的在由为给帮对":
         if mark in gap:
             features.append(f"bmark={mark}")
     between = [m for m in mentions if first.end <= m.start and m.end <= second.start and m.end > m.start]
@@ -167,6 +176,24 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         features.append(f"trig={word}@{where}")
         features.append(f"trigk={kind}@{where}")
     return tuple(dict.fromkeys(features))
+
+
+def _name_features(head: str, tail: str) -> list[str]:
+    """What one end's name says of the other's: contains it, shares its first two characters, or
+    names it after 援 (援马里医疗队 and 马里共和国)."""
+    found = []
+    if head and tail:
+        if head in tail:
+            found.append("name=h-in-t")
+        elif tail in head:
+            found.append("name=t-in-h")
+        elif head[:2] in tail or tail[:2] in head:
+            found.append("name=share2")
+        for name, other, tag in ((tail, head, "t"), (head, tail, "h")):
+            at = name.find("援")
+            if at >= 0 and name[at + 1:at + 2] and name[at + 1:at + 2] in other[:3]:
+                found.append(f"name=aim-in-{tag}")
+    return found
 
 
 def _earliest_by_label(mentions: tuple[Mention, ...], s0: int, s1: int) -> dict[str, int]:
@@ -223,12 +250,20 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
                      rule_relations: tuple[MentionRelation, ...], model: RelationModel | None
                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """The mentions and the relations the model accepts among the candidate pairs (the rules'
-    own when there is no model). A plain Person the model puts in a relation of care becomes the
-    Doctor or Patient that relation needs (CARE_TYPES)."""
+    own when there is no model). Of the partOf relations a mention heads, only the likeliest
+    stands. A plain Person the model puts in a relation of care becomes the Doctor or Patient that
+    relation needs (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
-    accepted = [p for p, features in iter_features(article, mentions, rule_relations)
-                if model.accepts(p.kind, features, p.rule)]
+    scored = [(p, model.probability(p.kind, features)) for p, features
+              in iter_features(article, mentions, rule_relations) if model.accepts(p.kind, features, p.rule)]
+    # one mention of a unit is part of one body: of several accepted, the likeliest stands
+    likeliest: dict[int, float] = {}
+    for pair, score in scored:
+        if pair.kind in ONE_TAIL and score is not None:
+            likeliest[id(pair.head)] = max(likeliest.get(id(pair.head), score), score)
+    accepted = [pair for pair, score in scored
+                if pair.kind not in ONE_TAIL or score is None or score >= likeliest[id(pair.head)]]
     retyped: dict[int, Mention] = {}
     for pair in accepted:
         for mention, label in zip((pair.head, pair.tail), CARE_TYPES.get(pair.kind, (None, None))):
@@ -257,7 +292,11 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
     for r in rule_relations:
         votes.setdefault((id(r.head), id(r.tail)), set()).add(r.kind)
     earliest = {span: _earliest_by_label(inside, *span) for span, inside in by_sentence.items()}
+    frequency: dict[str, int] = {}
+    for m in mentions:
+        if m.end > m.start:
+            frequency[m.key] = frequency.get(m.key, 0) + 1
     for pair in candidate_pairs(article, mentions, rule_relations):
         span = (pair.evidence.start, pair.evidence.end)
         yield pair, pair_features(pair, article, by_sentence.get(span, mentions), votes=votes,
-                                  earliest=earliest.get(span))
+                                  earliest=earliest.get(span), frequency=frequency)

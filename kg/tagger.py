@@ -2,10 +2,10 @@
 
 The rules of `kg.entities` propose mentions with high recall; a linear-chain CRF (CRFsuite, through
 python-crfsuite) then labels every character of a sentence with a BIO tag over the entity groups.
-Its features are the character and its neighbours, jieba's word and tag, LAC's person spans, the
-lexicons' hits (institution suffixes, departments, titles, event nouns, conditions, the gazetteer)
-and the rules' own spans: the rules are evidence, the annotations decide. `char_features` is the
-one feature function of training (`kg.train`) and prediction.
+Its features are the character and its neighbours, jieba's word and tag, LAC's person and place
+spans, the lexicons' hits (institution suffixes, departments, titles, event nouns, conditions, the
+gazetteer) and the rules' own spans: the rules are evidence, the annotations decide.
+`char_features` is the one feature function of training (`kg.train`) and prediction.
 
 `decide_mentions` turns the tagger's spans back into `Mention`s: a span the rules also found keeps
 the rules' mention (its canonical name, its fine type, an event's date); a new span gets the fine
@@ -69,6 +69,8 @@ def char_features(article: Article, candidates: Candidates, analyzer) -> list[li
             _mark(marks, token.start, token.end, f"gaz={place.level}")
     for start, end in candidates.people:
         _mark(marks, start, end, "lac")
+    for start, end, label in candidates.lac_places:
+        _mark(marks, start, end, f"lac{label}")
     for m in candidates.mentions:
         if m.end > m.start:
             _mark(marks, m.start, m.end, f"r={GROUP.get(m.label, m.label)}")

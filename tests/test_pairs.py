@@ -96,3 +96,48 @@ def test_pairs_a_sentence_with_no_event_may_speak_of_the_last_one(make_article) 
     before = Mention(later.id, 0, 3, "Person", "王立新", "王立新")
     meeting = Mention(later.id, 11, 14, "Event", "座谈会", "座谈会")
     assert not [p for p in candidate_pairs(later, (before, meeting), ()) if p.tail is meeting]
+
+
+def test_pairs_features_say_what_one_name_says_of_the_other(make_article) -> None:
+    text = "援马里医疗队在马里共和国医院义诊，青川县人民医院与青川县中医院签约。"
+    article = make_article(text)
+    team = Mention(article.id, 0, 6, "MedicalTeam", "援马里医疗队", "援马里医疗队")
+    hospital = Mention(article.id, 7, 14, "Hospital", "马里共和国医院", "马里共和国医院")
+    county, other = (Mention(article.id, s, s + len(n), "Hospital", n, n) for s, n in (
+        (text.index("青川县人民医院"), "青川县人民医院"), (text.index("青川县中医院"), "青川县中医院")))
+    mentions = (team, hospital, county, other)
+    features = {(p.head.text, p.tail.text): set(f) for p, f in
+                ((p, pair_features(p, article, mentions)) for p in candidate_pairs(article, mentions, ())
+                 if p.kind == "aidedBy")}
+    assert "name=aim-in-t" in features[("马里共和国医院", "援马里医疗队")]  # the team is sent to it
+    assert "name=share2" in features[("青川县人民医院", "青川县中医院")]
+    assert not any(f.startswith("name=") for f in features[("青川县人民医院", "援马里医疗队")])
+
+
+def test_pairs_features_count_how_often_the_article_names_each_end(make_article) -> None:
+    from kg.pairs import iter_features
+
+    text = "王立新为李某手术。王立新说，李某恢复良好，王立新很欣慰。"
+    article = make_article(text)
+    mentions = tuple(Mention(article.id, s, s + len(n), label, n, n) for s, n, label in (
+        (0, "王立新", "Doctor"), (4, "李某", "Patient"), (text.index("王立新", 5), "王立新", "Doctor"),
+        (text.index("李某", 9), "李某", "Patient"), (text.rindex("王立新"), "王立新", "Doctor")))
+    first = next(f for p, f in iter_features(article, mentions, ()) if p.kind == "treated")
+    assert {"hfreq=4", "tfreq=2"} <= set(first)  # 3 and 2 mentions, in buckets of 0, 1, 2, 4, 8…
+
+
+def test_pairs_a_unit_is_part_of_one_body_the_likeliest(make_article) -> None:
+    text = "青州市人民医院心内科与临朐县人民医院心内科开展合作。"
+    article = make_article(text)
+    first, second = text.index("心内科"), text.rindex("心内科")
+    mentions = (Mention(article.id, 0, 7, "Hospital", "青州市人民医院", "青州市人民医院"),
+                Mention(article.id, first, first + 3, "Department", "心内科", "心内科"),
+                Mention(article.id, first + 4, second, "Hospital", "临朐县人民医院", "临朐县人民医院"),
+                Mention(article.id, second, second + 3, "Department", "心内科", "心内科"))
+    # both hospitals pass the threshold for the second 心内科; the one right before it scores higher
+    model = RelationModel({"partOf": {"bias": -0.5, "threshold": 0.5,
+                                      "weights": {"ht=Department>Hospital": 1.0, "gap=0": 1.0,
+                                                  "ht=Hospital>Department": -5.0}}})
+    found = {(r.head.start, r.tail.text) for r in decide_relations(article, mentions, (), model)[1]
+             if r.kind == "partOf"}
+    assert found == {(first, "青州市人民医院"), (second, "临朐县人民医院")}

@@ -63,13 +63,14 @@ def test_train_documents_are_read_as_a_build_reads_them(analyzer) -> None:
 @pytest.mark.timeout(300)
 def test_train_is_deterministic_and_its_models_load(tmp_path, caplog) -> None:
     from kg.pairs import load_model
+    from kg.persons import load_model as load_person_model
     from kg.tagger import load_tagger
 
     for run in ("one", "two"):
         assert main([SET, "--out", str(tmp_path / run)]) == 0
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
-    assert names == ["mentions.crfsuite", "mentions.crfsuite.meta.json", "relations.json",
-                     "relations.json.meta.json"]
+    assert names == ["mentions.crfsuite", "mentions.crfsuite.meta.json", "person_types.json",
+                     "person_types.json.meta.json", "relations.json", "relations.json.meta.json"]
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     meta = json.loads((tmp_path / "one" / "relations.json.meta.json").read_text())
@@ -77,7 +78,10 @@ def test_train_is_deterministic_and_its_models_load(tmp_path, caplog) -> None:
     with caplog.at_level(logging.WARNING):
         assert load_tagger(tmp_path / "one" / "mentions.crfsuite") is not None
         assert load_model(tmp_path / "one" / "relations.json") is not None
+        person_model = load_person_model(tmp_path / "one" / "person_types.json")
     assert not caplog.records
+    # the three articles name doctors, officials and plain people: a type model is learnt
+    assert person_model is not None and {"Doctor", "Person"} <= set(person_model.classes)
 
 
 def test_train_a_model_trained_elsewhere_says_so(tmp_path, caplog) -> None:
@@ -105,7 +109,7 @@ def test_train_shipped_models_carry_their_record_and_match_the_pinned_libraries(
     from kg.models import check_meta
 
     folder = Path(__file__).parent.parent / "kg" / "models"
-    for name in ("mentions.crfsuite", "relations.json"):
+    for name in ("mentions.crfsuite", "relations.json", "person_types.json"):
         with caplog.at_level(logging.WARNING):
             meta = check_meta(folder / name)
         assert not caplog.records, caplog.text  # retrain after changing a pinned library
