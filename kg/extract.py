@@ -41,7 +41,7 @@ def propose(article: Article, analyzer: Analyzer) -> Candidates:
     words = lac_words(article.text, analyzer)
     people = [(s, e) for s, e, label in words if label == "PER"]
     return Candidates(tuple(tokens), tuple(people), extract_mentions(article, analyzer, tokens, people),
-                      tuple(w for w in words if w[2] == "LOC"))
+                      tuple((s, e) for s, e, label in words if label == "LOC"))
 
 
 def decide(article: Article, candidates: Candidates, analyzer: Analyzer) -> Extraction:

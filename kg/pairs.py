@@ -11,16 +11,15 @@ on cross-validated predictions at training time) are the relations.
 """
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 
 from . import lexicon
 from .model import RELATION_ENDS, Article, Evidence, Mention, MentionRelation
+from .models import linear_score, read_model
 
 MODEL_FILE = "relations.json"
 # Care is between a doctor and a patient, but the titles next to a name often do not say which a
@@ -213,29 +212,24 @@ class RelationModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "RelationModel":
-        from .models import check_meta
-
-        check_meta(Path(path))
-        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["kinds"])
+        return cls(read_model(path)["kinds"])
 
     def probability(self, kind: str, features: list[str]) -> float | None:
         model = self.kinds.get(kind)
         if model is None:
             return None
-        # each feature once, as training saw them (a set of binary features); fsum: the same
-        # score whatever order the set is in
-        score = model["bias"] + math.fsum(map(model["weights"].get, set(features), repeat(0.0)))
+        score = linear_score(model, features)
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
-    def accepts(self, kind: str, features: list[str], rule: bool) -> bool:
-        """Whether a pair is a relation: at or above the kind's threshold for pairs a rule
-        proposed, or for the others (both chosen at training time); the rule's vote where the
-        model has no weights for the kind."""
+    def decide(self, kind: str, features: list[str], rule: bool) -> tuple[bool, float | None]:
+        """Whether a pair is a relation, and its probability: at or above the kind's threshold for
+        pairs a rule proposed, or for the others (both chosen at training time); the rule's vote,
+        with no probability, where the model has no weights for the kind."""
         p = self.probability(kind, features)
         if p is None:
-            return rule
+            return rule, None
         model = self.kinds[kind]
-        return p >= (model.get("threshold_rule", model["threshold"]) if rule else model["threshold"])
+        return p >= (model.get("threshold_rule", model["threshold"]) if rule else model["threshold"]), p
 
 
 def load_model(path: str | Path | None = None) -> RelationModel | None:
@@ -255,8 +249,11 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
     relation needs (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
-    scored = [(p, model.probability(p.kind, features)) for p, features
-              in iter_features(article, mentions, rule_relations) if model.accepts(p.kind, features, p.rule)]
+    scored = []
+    for pair, features in iter_features(article, mentions, rule_relations):
+        accepted, score = model.decide(pair.kind, features, pair.rule)
+        if accepted:
+            scored.append((pair, score))
     # one mention of a unit is part of one body: of several accepted, the likeliest stands
     likeliest: dict[int, float] = {}
     for pair, score in scored:

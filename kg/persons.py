@@ -14,14 +14,12 @@ condition).
 from __future__ import annotations
 
 import bisect
-import json
-import math
 from collections import defaultdict
 from dataclasses import replace
-from itertools import repeat
 from pathlib import Path
 
 from .model import ORG_TYPES, PERSON_TYPES, RELATION_ENDS, Article, Mention, MentionRelation
+from .models import linear_score, read_model
 
 MODEL_FILE = "person_types.json"
 # The relations whose ends need one person type: those keep it.
@@ -79,19 +77,10 @@ class PersonTypeModel:
 
     @classmethod
     def load(cls, path: str | Path) -> "PersonTypeModel":
-        from .models import check_meta
-
-        check_meta(Path(path))
-        return cls(json.loads(Path(path).read_text(encoding="utf-8"))["classes"])
+        return cls(read_model(path)["classes"])
 
     def predict(self, features: list[str]) -> str:
-        unique = set(features)
-
-        def score(label: str) -> float:
-            model = self.classes[label]
-            return model["bias"] + math.fsum(map(model["weights"].get, unique, repeat(0.0)))
-
-        return max(sorted(self.classes), key=score)
+        return max(sorted(self.classes), key=lambda label: linear_score(self.classes[label], features))
 
 
 def load_model(path: str | Path | None = None) -> PersonTypeModel | None:

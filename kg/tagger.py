@@ -69,8 +69,8 @@ def char_features(article: Article, candidates: Candidates, analyzer) -> list[li
             _mark(marks, token.start, token.end, f"gaz={place.level}")
     for start, end in candidates.people:
         _mark(marks, start, end, "lac")
-    for start, end, label in candidates.lac_places:
-        _mark(marks, start, end, f"lac{label}")
+    for start, end in candidates.lac_places:
+        _mark(marks, start, end, "lacLOC")
     for m in candidates.mentions:
         if m.end > m.start:
             _mark(marks, m.start, m.end, f"r={GROUP.get(m.label, m.label)}")

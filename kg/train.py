@@ -53,9 +53,14 @@ CONFIG = {
 @dataclass(frozen=True)
 class GoldEntity:
     id: str
-    group: str
+    type: str
     names: frozenset[str]
     date: str | None
+
+    @property
+    def group(self) -> str:
+        """The scorer's group of the type (a Doctor is a Person)."""
+        return group(self.type)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Document:
 
 def load_gold(path: Path) -> GoldDocument:
     data = json.loads(path.read_text(encoding="utf-8"))
-    entities = tuple(GoldEntity(e["id"], group(e["type"]),
+    entities = tuple(GoldEntity(e["id"], e["type"],
                                 frozenset(norm(n) for n in [e["name"], *e.get("aliases", [])]),
                                 e.get("date")) for e in data["entities"])
     relations = frozenset((r["type"], r["head"], r["tail"]) for r in data["relations"])
@@ -280,17 +285,14 @@ def person_examples(extractions: Sequence[tuple[int, Document, Extraction]], ana
     from .persons import person_features
 
     examples = []
-    fine: dict[int, dict[str, str]] = {}
     for index, doc, extraction in extractions:
-        if index not in fine:
-            entities = json.loads(doc.gold_path.read_text(encoding="utf-8"))["entities"]
-            fine[index] = {e["id"]: e["type"] for e in entities}
+        fine = {e.id: e.type for e in doc.gold.entities}
         first: dict[str, Mention] = {}
         for m in extraction.mentions:
             first.setdefault(m.key, m)
         for key, features in person_features(extraction.article, extraction.mentions, extraction.relations,
                                              analyzer.titles).items():
-            types = {fine[index][i] for i in gold_ids(first[key], doc.gold)}
+            types = {fine[i] for i in gold_ids(first[key], doc.gold)}
             if len(types) == 1:
                 examples.append((dict.fromkeys(features, 1), types.pop()))
     return examples

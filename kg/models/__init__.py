@@ -12,6 +12,9 @@ import importlib.metadata
 import importlib.resources
 import json
 import logging
+import math
+from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,20 @@ def check_meta(model: Path) -> dict:
             log.warning("%s was trained with %s %s; %s is installed", model.name, name, version,
                         installed[name])
     return meta
+
+
+def read_model(path: str | Path) -> dict:
+    """A JSON model file's content, once its meta record is checked (`check_meta`)."""
+    path = Path(path)
+    check_meta(path)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def linear_score(model: dict, features: Iterable[str]) -> float:
+    """A linear model's score: its bias plus the weight of each feature, each feature once, as
+    training saw them (a set of binary features); fsum: the same score whatever order the set is
+    in."""
+    return model["bias"] + math.fsum(map(model["weights"].get, set(features), repeat(0.0)))
 
 
 def write_meta(model: Path, meta: dict) -> None:
