@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.model import Mention
-from kg.train import (GoldDocument, GoldEntity, gold_ids, load_documents, load_gold, main,
+from kg.train import (GoldDocument, GoldEntity, gold_ids, interval_line, load_documents, load_gold, main,
                       mention_labels, relation_label)
 
 ANNOTATED = Path(__file__).parent / "data" / "annotated"
@@ -37,6 +37,27 @@ def test_train_gold_ids_match_as_the_scorer_does() -> None:
     other_day = Mention("t", 0, 10, "Event", "签约仪式", "签约仪式", "2024-05-01")
     assert gold_ids(other_day, gold) == set()
     assert gold_ids(Mention("t", 0, 3, "Doctor", "王立新", "王立新"), gold) == {"doc"}  # any person type
+
+
+def _cells(line: str) -> list[tuple[float, float]]:
+    return [tuple(map(float, cell.split("–"))) for cell in line.strip("| ").split(" | ")[1:]]
+
+
+def test_train_interval_is_a_point_when_every_document_scores_alike() -> None:
+    # [tp predicted side, predicted, tp gold side, gold]: P 0.5, R 0.5 for every line
+    same = {"entity all": [1, 2, 1, 2], "relation all": [1, 2, 1, 2], "person types": [3, 0, 4, 0]}
+    cells = _cells(interval_line("x", [same] * 7))
+    assert cells[0] == cells[1] == (0.5, 0.5)
+    assert cells[-1] == (0.75, 0.75)  # person type accuracy
+
+
+def test_train_interval_spreads_around_the_pooled_figure_and_is_reproducible() -> None:
+    documents = [{"relation all": [tp, 4, tp, 4]} for tp in (0, 1, 2, 3, 4, 4, 3, 2)]
+    line = interval_line("x", documents)
+    low, high = _cells(line)[1]
+    pooled = 19 / 32
+    assert low < pooled < high and high - low > 0.2
+    assert interval_line("x", documents) == line  # a fixed seed
 
 
 def test_train_worksat_the_departments_hospital_is_a_positive() -> None:
@@ -115,3 +136,4 @@ def test_train_shipped_models_carry_their_record_and_match_the_pinned_libraries(
         assert not caplog.records, caplog.text  # retrain after changing a pinned library
         assert meta["documents"] == 71 and meta["sets"] == ["corpus", "dev2", "dev3"]
         assert any("5 folds by document" in line for line in meta["cross_validated"])
+        assert any("95 % interval" in line for line in meta["cross_validated"])
