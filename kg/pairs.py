@@ -6,12 +6,14 @@ proposed (the publisher, bylines and titles reach across sentences). A logistic 
 kind (trained with scikit-learn by `kg.train`, applied here as a plain dot product, so a build does
 not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
 order, the distance, the words between and around, the trigger words and where they stand, the
-other mentions between, and each rule's vote. Pairs scoring at or above the kind's threshold (chosen
+other mentions between, what one name says of the other, the rank of two bodies (township to
+university, from their names and the gazetteer), and each rule's vote. Pairs scoring at or above the kind's threshold (chosen
 on cross-validated predictions at training time) are the relations.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,6 +22,7 @@ from pathlib import Path
 from . import lexicon
 from .model import RELATION_ENDS, Article, Evidence, Mention, MentionRelation
 from .models import linear_score, read_model
+from .resolve import is_subsequence
 
 MODEL_FILE = "relations.json"
 # Care is between a doctor and a patient, but the titles next to a name often do not say which a
@@ -134,6 +137,10 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     if virtual:
         features.append(f"virtual={'h' if head.end == head.start else 't'}")
     features.extend(_name_features(head.key, tail.key))
+    if head.label in BODIES + ("Place",) and tail.label in BODIES:
+        # which body ranks higher says which way aid and membership run (a place may be aided);
+        # where a body lies (locatedIn) is geography, not rank (measured: it scored lower there)
+        features.extend(_rank_features(head.key, tail.key))
     s0, s1 = pair.evidence.start, pair.evidence.end
     if s0 <= head.start <= s1 and tail.end <= s0 and tail.label == "Event":
         # an event named earlier: what the head's sentence says around it
@@ -178,8 +185,9 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
 
 
 def _name_features(head: str, tail: str) -> list[str]:
-    """What one end's name says of the other's: contains it, shares its first two characters, or
-    names it after 援 (援马里医疗队 and 马里共和国)."""
+    """What one end's name says of the other's: contains it, shares its first two characters, is
+    its short form (its characters in order: 省人医 of 江苏省人民医院), or names it after 援
+    (援马里医疗队 and 马里共和国)."""
     found = []
     if head and tail:
         if head in tail:
@@ -188,10 +196,44 @@ def _name_features(head: str, tail: str) -> list[str]:
             found.append("name=t-in-h")
         elif head[:2] in tail or tail[:2] in head:
             found.append("name=share2")
+        short, full = sorted((head, tail), key=len)
+        if short != full and is_subsequence(short, full):
+            found.append("name=subsequence")  # most likely one body, named twice
         for name, other, tag in ((tail, head, "t"), (head, tail, "h")):
             at = name.find("援")
             if at >= 0 and name[at + 1:at + 2] and name[at + 1:at + 2] in other[:3]:
                 found.append(f"name=aim-in-{tag}")
+    return found
+
+
+# A body's rank in the health system, from what its name says (who aids whom runs downhill: a
+# university hospital helps a county one, a county hospital its township health centres).
+RANKS = ((4, re.compile(r"大学|医学院|医科|附属|国家|中国|中华")), (0, re.compile(r"卫生院|卫生室|卫生服务|分院|村|乡|镇|街道|社区")),
+         (1, re.compile(r"县|旗|(?<!自治)区")), (2, re.compile(r"市|州|盟|地区")), (3, re.compile(r"省|自治区")))
+BODIES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
+GAZETTEER_RANK = {"county": 1, "city": 2, "province": 3}
+
+
+def rank(name: str) -> int | None:
+    """0 township or village, 1 county, 2 city or prefecture, 3 province, 4 university or
+    national; None when the name says nothing (the first marker in RANKS' order decides, then the
+    place the name begins with)."""
+    for value, marker in RANKS:
+        if marker.search(name):
+            return value
+    for length in (3, 2):
+        place = lexicon.places().get(name[:length])
+        if place is not None and place.level in GAZETTEER_RANK:
+            return GAZETTEER_RANK[place.level]
+    return None
+
+
+def _rank_features(head: str, tail: str) -> list[str]:
+    """Each end's rank and which of the two ranks higher."""
+    ranks = (rank(head), rank(tail))
+    found = [f"{name}rank={value}" for name, value in zip("ht", ranks) if value is not None]
+    if None not in ranks:
+        found.append("rank=" + ("t>h" if ranks[1] > ranks[0] else "t<h" if ranks[1] < ranks[0] else "t=h"))
     return found
 
 

@@ -114,6 +114,42 @@ def test_pairs_features_say_what_one_name_says_of_the_other(make_article) -> Non
     assert not any(f.startswith("name=") for f in features[("青川县人民医院", "援马里医疗队")])
 
 
+def test_pairs_features_know_a_short_form_of_the_other_end(make_article) -> None:
+    text = "江苏省人民医院（省人医）与青川县人民医院签约。"
+    article = make_article(text)
+    full, short, county = (Mention(article.id, text.index(n), text.index(n) + len(n), "Hospital", n, n)
+                           for n in ("江苏省人民医院", "省人医", "青川县人民医院"))
+    features = {(p.head.text, p.tail.text): set(f) for p, f in
+                ((p, pair_features(p, article, (full, short, county)))
+                 for p in candidate_pairs(article, (full, short, county), ()) if p.kind == "aidedBy")}
+    assert "name=subsequence" in features[("省人医", "江苏省人民医院")]
+    assert "name=subsequence" not in features[("青川县人民医院", "江苏省人民医院")]
+
+
+def test_pairs_rank_reads_a_bodys_level_from_its_name_and_the_gazetteer() -> None:
+    from kg.pairs import rank
+
+    assert rank("青川县人民医院") == 1 and rank("广元市中心医院") == 2 and rank("四川省人民医院") == 3
+    assert rank("重庆医科大学附属儿童医院") == 4  # a university's hospital, whatever its city
+    assert rank("青川县木鱼镇卫生院") == 0  # a township's, though its county is named first
+    assert rank("青川中医院") == 1  # no area word: the gazetteer says 青川 is a county
+    assert rank("省人医") == 3 and rank("仁爱医院") is None
+
+
+def test_pairs_features_say_which_body_ranks_higher(make_article) -> None:
+    text = "浙江大学附属医院帮扶青川县人民医院，青川县人民医院义诊。"
+    article = make_article(text)
+    big = Mention(article.id, 0, 8, "Hospital", "浙江大学附属医院", "浙江大学附属医院")
+    small = Mention(article.id, 10, 17, "Hospital", "青川县人民医院", "青川县人民医院")
+    event = Mention(article.id, text.rindex("义诊"), text.rindex("义诊") + 2, "Event", "义诊", "义诊")
+    pairs = candidate_pairs(article, (big, small, event), ())
+    aided = next(pair_features(p, article, (big, small, event)) for p in pairs
+                 if p.kind == "aidedBy" and p.head is small and p.tail is big)
+    assert {"hrank=1", "trank=4", "rank=t>h"} <= set(aided)
+    hosted = next(pair_features(p, article, (big, small, event)) for p in pairs if p.kind == "hosted")
+    assert not any(f.startswith(("hrank", "trank", "rank")) for f in hosted)  # an event has no rank
+
+
 def test_pairs_features_count_how_often_the_article_names_each_end(make_article) -> None:
     from kg.pairs import iter_features
 
