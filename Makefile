@@ -33,8 +33,10 @@ train: $(STAMP)
 	$(BIN)/python -m kg.train $(ANNOTATED) --scorer $(SHARED)/eval/score.py
 
 # Cross-validated scores: each set scored by models trained without it, and 5 folds by document.
+# SAVE=FILE keeps each document's 5-fold counts; COMPARE=FILE compares this run with a saved one.
 cv: $(STAMP)
-	$(BIN)/python -m kg.train $(ANNOTATED) --cv --scorer $(SHARED)/eval/score.py
+	$(BIN)/python -m kg.train $(ANNOTATED) --cv --scorer $(SHARED)/eval/score.py \
+		$(if $(SAVE),--save $(SAVE)) $(if $(COMPARE),--compare $(COMPARE))
 
 # Scores on the shared dev sets (when ../shared is there), checked against eval/floors.txt,
 # then where each miss was lost (kg eval).

@@ -20,7 +20,9 @@ model bytes.
    from `persons.person_features`.
 5. With `--cv`, the whole procedure is also run with each set left out and on 5 folds by document,
    and every held-out document is built and scored by the scorer: the only figures to quote.
-   The 5-fold row comes with its 95 % interval, the held-out documents drawn with replacement.
+   The 5-fold row comes with its 95 % interval, the held-out documents drawn with replacement;
+   `--save FILE` keeps each document's 5-fold counts and `--compare FILE` compares a run with
+   them, document by document (the change and its interval). With one set, no set is left out.
 """
 from __future__ import annotations
 
@@ -345,6 +347,8 @@ def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> M
     taggers that did not see each document (5 folds) find in it."""
     from .tagger import MentionTagger
 
+    if not documents:
+        raise ValueError("nothing to train on: no annotated document")
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     tagger_path = fit_tagger(documents, folder / "mentions.crfsuite", analyzer)
@@ -465,31 +469,81 @@ def _person_accuracy(total: dict) -> float:
     return matched[0] / matched[2] if matched[2] else 0.0
 
 
+def _figures(total: dict) -> dict[str, float]:
+    """The summary line's figures of summed counts."""
+    found = {key: f1_row(total.get(key, [0, 0, 0, 0]))[2] for key in SUMMARY}
+    found["person types"] = _person_accuracy(total)
+    return found
+
+
+def _bootstrap(runs: Sequence[Sequence[dict]], rounds: int = 1000, seed: int = 0) -> list[list[dict[str, float]]]:
+    """Each round's figures of each run, over one draw of documents with replacement (the same
+    draw for every run: runs are per-document counts of the same documents, in one order)."""
+    import random
+
+    rng = random.Random(seed)
+    count = len(runs[0])
+    rounds_found = []
+    for _ in range(rounds):
+        chosen = [rng.randrange(count) for _ in range(count)]
+        found = []
+        for run in runs:
+            total: dict = {}
+            for index in chosen:
+                add(total, run[index])
+            found.append(_figures(total))
+        rounds_found.append(found)
+    return rounds_found
+
+
+def _interval(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]
+
+
 def interval_line(name: str, per_document: Sequence[dict], rounds: int = 1000, seed: int = 0) -> str:
     """The 95 % interval of each summary figure, bootstrapping documents: the spread a figure
     would have on another draw of as many articles (two settings whose figures differ by less
     than it are not told apart by these documents)."""
-    import random
-
-    rng = random.Random(seed)
-    draws: dict[str, list[float]] = {key: [] for key in (*SUMMARY, "person types")}
-    for _ in range(rounds):
-        total: dict = {}
-        for _ in per_document:
-            add(total, per_document[rng.randrange(len(per_document))])
-        for key in SUMMARY:
-            draws[key].append(f1_row(total.get(key, [0, 0, 0, 0]))[2])
-        draws["person types"].append(_person_accuracy(total))
+    draws = _bootstrap([per_document], rounds, seed)
     cells = []
-    for values in draws.values():
-        values.sort()
-        cells.append(f"{values[int(0.025 * rounds)]:.2f}–{values[int(0.975 * rounds) - 1]:.2f}")
+    for key in (*SUMMARY, "person types"):
+        low, high = _interval([found[0][key] for found in draws])
+        cells.append(f"{low:.2f}–{high:.2f}")
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print) -> list[str]:
+def paired_lines(before: dict[str, dict], after: dict[str, dict], rounds: int = 1000, seed: int = 0) -> list[str]:
+    """Two cross-validations of the same documents (gold file → counts, as `--save` writes them)
+    compared: each figure before and after, and the 95 % interval of the difference with the
+    documents drawn alike for both. A change is told apart where its interval leaves out 0."""
+    names = sorted(before.keys() & after.keys())
+    if not names:
+        raise ValueError("the two cross-validations share no document")
+    runs = [[before[n] for n in names], [after[n] for n in names]]
+    point = [_figures(_summed(run)) for run in runs]
+    draws = _bootstrap(runs, rounds, seed)
+    lines = [f"paired over {len(names)} documents", "| figure | before | after | change | 95 % interval |",
+             "|---|---|---|---|---|"]
+    for key in (*SUMMARY, "person types"):
+        low, high = _interval([found[1][key] - found[0][key] for found in draws])
+        lines.append(f"| {key} | {point[0][key]:.3f} | {point[1][key]:.3f} | {point[1][key] - point[0][key]:+.3f} "
+                     f"| {low:+.3f} to {high:+.3f} |")
+    return lines
+
+
+def _summed(run: Sequence[dict]) -> dict:
+    total: dict = {}
+    for part in run:
+        add(total, part)
+    return total
+
+
+def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
+                   held_out: dict[str, dict] | None = None) -> list[str]:
     """Leave-one-set-out and 5-fold-by-document scores, each held-out part built by models trained
-    without it; also the rules alone and the models scored on what they were trained on."""
+    without it; also the rules alone and the models scored on what they were trained on. With
+    `held_out`, each document's own counts in the 5 folds are put there (gold file → counts)."""
     lines = ["| held out | entity F1 | relation F1 | aidedBy | treated | hosted | worksAt | person type |",
              "|---|---|---|---|---|---|---|---|"]
     sets = sorted({d.set for d in documents})
@@ -502,7 +556,7 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print) -
             lines.append(summary_line(f"set {name}, the rules alone", rules))
             add(rules_total, rules)
         lines.append(summary_line(f"all {len(documents)}, the rules alone", rules_total))
-        for name in sets:
+        for name in sets if len(sets) > 1 else ():  # one set: no other to train on
             train_docs = [d for d in documents if d.set != name]
             test_docs = [d for d in documents if d.set == name]
             models = train(train_docs, scratch / f"loso-{name}", analyzer, log=log)
@@ -511,18 +565,19 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print) -
             lines.append(summary_line(f"set {name}, trained on the other sets", total))
         folds = folds_of(documents, CONFIG["cv_folds"])
         cv_total: dict = {}
-        per_document: list[dict] = []
+        per_document = {} if held_out is None else held_out
         for fold in sorted(set(folds)):
             train_docs = [d for d, f in zip(documents, folds) if f != fold]
             test_docs = [d for d, f in zip(documents, folds) if f == fold]
             models = train(train_docs, scratch / f"fold-{fold}", analyzer, log=log)
             found = extract_documents(test_docs, analyzer_with(analyzer, models))
             add(cv_total, counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch)))
-            per_document.extend(counts(score_extractions([d], xs, scorer, scratch)) for d, xs in zip(test_docs, found))
+            for doc, extractions in zip(test_docs, found):
+                per_document[doc.gold_path.name] = counts(score_extractions([doc], extractions, scorer, scratch))
             log(f"  fold {fold}: {len(test_docs)} held out")
-        lines.append(summary_line(f"all {len(documents)}, 5 folds by document", cv_total))
+        lines.append(summary_line(f"all {len(documents)}, {len(set(folds))} folds by document", cv_total))
         lines.append(interval_line("the same, 95 % interval (each document scored alone, drawn with "
-                                   "replacement)", per_document))
+                                   "replacement)", [per_document[d.gold_path.name] for d in documents]))
         models = train(documents, scratch / "all", analyzer, log=log)
         seen: dict = {}
         for name in sets:
@@ -560,9 +615,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scorer", type=Path,
                         help="the scorer (score.py): cross-validate with it, and keep the figures in "
                              "the models' meta records")
+    parser.add_argument("--save", type=Path, metavar="FILE",
+                        help="write each document's 5-fold counts to FILE (JSON), for --compare")
+    parser.add_argument("--compare", type=Path, metavar="FILE",
+                        help="compare the 5-fold figures with those --save wrote to FILE, document by "
+                             "document (the change and its 95 %% interval)")
     args = parser.parse_args(argv)
-    if args.cv and args.scorer is None:
-        parser.error("--cv needs --scorer")
+    if (args.cv or args.save or args.compare) and args.scorer is None:
+        parser.error("--cv, --save and --compare need --scorer")
+    before = None
+    if args.compare:
+        try:
+            before = json.loads(args.compare.read_text(encoding="utf-8"))["documents"]
+        except (OSError, ValueError, KeyError) as error:
+            parser.error(f"--compare {args.compare}: not a file --save wrote ({error})")
     from .entities import default_analyzer
 
     def log(text: str) -> None:
@@ -573,9 +639,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     documents = load_documents(args.sets, analyzer)
     log(f"{len(documents)} annotated files, {sum(len(d.stories) for d in documents)} stories "
         f"({time.perf_counter() - started:.1f} s)")
-    table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log) if args.scorer else []
+    held_out: dict[str, dict] = {}
+    table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log, held_out=held_out) \
+        if args.scorer else []
     if table:
         print("\n".join(table), flush=True)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps({"data": fingerprint(documents), "config": CONFIG, "documents": held_out},
+                                        ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+        log(f"each document's 5-fold counts written to {args.save}")
+    if before is not None:
+        print("\n".join(paired_lines(before, held_out)), flush=True)
     if args.cv:
         return 0
     models = train(documents, args.out, analyzer, log=log)

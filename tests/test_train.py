@@ -9,7 +9,7 @@ import pytest
 
 from kg.model import Mention
 from kg.train import (GoldDocument, GoldEntity, gold_ids, interval_line, load_documents, load_gold, main,
-                      mention_labels, relation_label)
+                      mention_labels, paired_lines, relation_label)
 
 ANNOTATED = Path(__file__).parent / "data" / "annotated"
 SET = f"{ANNOTATED / 'articles'}:{ANNOTATED / 'gold'}"
@@ -58,6 +58,68 @@ def test_train_interval_spreads_around_the_pooled_figure_and_is_reproducible() -
     pooled = 19 / 32
     assert low < pooled < high and high - low > 0.2
     assert interval_line("x", documents) == line  # a fixed seed
+
+
+def _change(lines: list[str], figure: str) -> tuple[float, float, float]:
+    row = next(line for line in lines if line.startswith(f"| {figure} |"))
+    cells = row.strip("| ").split(" | ")
+    low, high = cells[4].split(" to ")
+    return float(cells[3]), float(low), float(high)
+
+
+def test_train_paired_lines_tell_a_change_from_noise() -> None:
+    before = {f"d{i}.json": {"relation all": [tp, 4, tp, 4]} for i, tp in enumerate((0, 1, 2, 3, 4, 2, 1, 3))}
+    assert _change(paired_lines(before, before), "relation all") == (0.0, 0.0, 0.0)
+    # one more right fact in every document: the change is told apart, its interval leaves out 0
+    better = {name: {"relation all": [min(c[0] + 1, 4), 4, min(c[2] + 1, 4), 4]} for name, c in
+              ((n, v["relation all"]) for n, v in before.items())}
+    change, low, high = _change(paired_lines(before, better), "relation all")
+    assert change > 0 and 0 < low <= change <= high
+    # the same documents only: one missing from the second run is left out of both
+    fewer = dict(list(better.items())[1:])
+    assert paired_lines(before, fewer)[0] == "paired over 7 documents"
+    with pytest.raises(ValueError):
+        paired_lines(before, {"other.json": {}})
+
+
+STUB_SCORER = """
+def score(graph, gold_dir):
+    # a report shaped as the real scorer's: the predicted count is the graph's size in lines
+    lines = sum(1 for _ in open(graph, encoding="utf-8"))
+    line = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "predicted": lines, "gold": lines}
+    return {"entity": {"all": line}, "relation": {"all": line}}
+"""
+
+
+def test_train_cross_validates_one_set_and_compares_two_runs(tmp_path, capsys) -> None:
+    scorer = tmp_path / "score.py"
+    scorer.write_text(STUB_SCORER)
+    saved = tmp_path / "cv.json"
+    # one set: no set to leave out (training on no document used to crash CRFsuite), 5 folds still
+    assert main([SET, "--cv", "--scorer", str(scorer), "--save", str(saved)]) == 0
+    table = capsys.readouterr().out
+    assert "trained on the other sets" not in table
+    # folds come from a hash of each file's name: these three fall into two, and the row says so
+    assert "| all 3, 2 folds by document | 0.500 | 0.500 |" in table
+    documents = json.loads(saved.read_text())["documents"]
+    assert sorted(documents) == ["a1_clinic.json", "a2_team.json", "a3_training.json"]
+    assert main([SET, "--cv", "--scorer", str(scorer), "--compare", str(saved)]) == 0
+    assert "| relation all | 0.500 | 0.500 | +0.000 | +0.000 to +0.000 |" in capsys.readouterr().out
+
+
+def test_train_needs_a_document() -> None:
+    from kg.train import train
+
+    with pytest.raises(ValueError, match="no annotated document"):
+        train([], Path("unused"), None)
+
+
+def test_train_compare_refuses_a_file_save_did_not_write(tmp_path, capsys) -> None:
+    bad = tmp_path / "cv.json"
+    bad.write_text("not json")
+    with pytest.raises(SystemExit):
+        main([SET, "--cv", "--scorer", str(tmp_path / "score.py"), "--compare", str(bad)])
+    assert "not a file --save wrote" in capsys.readouterr().err
 
 
 def test_train_worksat_the_departments_hospital_is_a_positive() -> None:
