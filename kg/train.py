@@ -1,6 +1,6 @@
 """Training and cross-validation of the trained stages (`make train`, `make eval`).
 
-    python -m kg.train SET... [--out kg/models] [--cv] [--scorer score.py]
+    python -m kg.train SET... [--out kg/models] [--cv] [--scorer score.py] [--save FILE] [--compare FILE]
 
 Each SET is `ARTICLES_DIR:GOLD_DIR` (gold in the scorer's format, one JSON file per article file,
 see the README). Training is deterministic: documents are taken in sorted order, CRFsuite's L-BFGS
