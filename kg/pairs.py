@@ -7,8 +7,8 @@ kind (trained with scikit-learn by `kg.train`, applied here as a plain dot produ
 not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
 order, the distance, the words between and around, the trigger words and where they stand, the
 other mentions between, what one name says of the other, the rank of two bodies (township to
-university, from their names and the gazetteer), and each rule's vote. Pairs scoring at or above the kind's threshold (chosen
-on cross-validated predictions at training time) are the relations.
+university, from their names and the gazetteer), and each rule's vote. Pairs scoring at or above
+the kind's threshold (chosen on cross-validated predictions at training time) are the relations.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import lexicon
-from .model import RELATION_ENDS, Article, Evidence, Mention, MentionRelation
+from .model import ORG_TYPES, RELATION_ENDS, Article, Evidence, Mention, MentionRelation
 from .models import linear_score, read_model
 from .resolve import is_subsequence
 
@@ -137,7 +137,7 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     if virtual:
         features.append(f"virtual={'h' if head.end == head.start else 't'}")
     features.extend(_name_features(head.key, tail.key))
-    if head.label in BODIES + ("Place",) and tail.label in BODIES:
+    if head.label in ORG_TYPES + ("Place",) and tail.label in ORG_TYPES:
         # which body ranks higher says which way aid and membership run (a place may be aided);
         # where a body lies (locatedIn) is geography, not rank (measured: it scored lower there)
         features.extend(_rank_features(head.key, tail.key))
@@ -210,7 +210,6 @@ def _name_features(head: str, tail: str) -> list[str]:
 # university hospital helps a county one, a county hospital its township health centres).
 RANKS = ((4, re.compile(r"大学|医学院|医科|附属|国家|中国|中华")), (0, re.compile(r"卫生院|卫生室|卫生服务|分院|村|乡|镇|街道|社区")),
          (1, re.compile(r"县|旗|(?<!自治)区")), (2, re.compile(r"市|州|盟|地区")), (3, re.compile(r"省|自治区")))
-BODIES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
 GAZETTEER_RANK = {"county": 1, "city": 2, "province": 3}
 
 

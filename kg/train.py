@@ -486,13 +486,7 @@ def _bootstrap(runs: Sequence[Sequence[dict]], rounds: int = 1000, seed: int = 0
     rounds_found = []
     for _ in range(rounds):
         chosen = [rng.randrange(count) for _ in range(count)]
-        found = []
-        for run in runs:
-            total: dict = {}
-            for index in chosen:
-                add(total, run[index])
-            found.append(_figures(total))
-        rounds_found.append(found)
+        rounds_found.append([_figures(_summed([run[index] for index in chosen])) for run in runs])
     return rounds_found
 
 
