@@ -37,6 +37,9 @@ ONE_TAIL = ("partOf",)
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
 MAX_GAP = 120
+# Care pairs weighed across the sentences of a story (the rules' own types: a plain Person there
+# scored lower, and so did a limit of 2, 4 or 8 sentences apart).
+CARE_ACROSS = {"treated": (("Doctor",), ("Patient",)), "hasCondition": (("Patient",), ("Condition",))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,26 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         key = (id(r.head), r.kind, id(r.tail))
         if key not in pairs:
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
+    for pair in _care_pairs(article, mentions):
+        pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
+
+
+def _care_pairs(article: Article, mentions: tuple[Mention, ...]) -> Iterator[Pair]:
+    """Doctor and patient, patient and condition, named in different sentences of the story (a
+    story of care names the doctor in one sentence and what was done for the patient in another);
+    the evidence is the later sentence."""
+    sentence_of: dict[int, int] = {}
+    for index, sentence in enumerate(article.sentences):
+        for m in mentions:
+            if sentence.start <= m.start < sentence.end and m.end > m.start:
+                sentence_of[id(m)] = index
+    for kind, (heads, tails) in CARE_ACROSS.items():
+        for head in (m for m in mentions if m.label in heads and id(m) in sentence_of):
+            for tail in (m for m in mentions if m.label in tails and id(m) in sentence_of):
+                if head.key != tail.key and sentence_of[id(head)] != sentence_of[id(tail)]:
+                    later = article.sentences[max(sentence_of[id(head)], sentence_of[id(tail)])]
+                    yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
 
 
 def _bucket(n: int) -> str:
@@ -107,14 +129,15 @@ def _bucket(n: int) -> str:
 def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...] = (), *,
                   votes: dict | None = None, earliest: dict[str, int] | None = None,
-                  frequency: dict[str, int] | None = None) -> list[str]:
+                  frequency: dict[str, int] | None = None,
+                  ends: tuple[str, ...] | None = None) -> list[str]:
     """The features of one candidate pair (strings; the model holds a weight for each): those of
     its two ends in their sentence (`end_features`), the rules' votes and how often the article
     names each end (the entity an article is about is the one it keeps naming). `votes` maps
     (id(head), id(tail)) to the kinds rules proposed for them, `earliest` is the sentence's
-    `_earliest_by_label`, `frequency` each name's count of mentions in the article, when the
-    caller has worked them out."""
-    features = list(end_features(pair, article, mentions, earliest))
+    `_earliest_by_label`, `frequency` each name's count of mentions in the article, `ends` the
+    pair's `end_features`, when the caller has worked them out."""
+    features = list(end_features(pair, article, mentions, earliest) if ends is None else ends)
     if pair.rule:
         features.append("rule")
     voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
@@ -334,7 +357,13 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
     for m in mentions:
         if m.end > m.start:
             frequency[m.key] = frequency.get(m.key, 0) + 1
+    # the same two ends in the same sentence are weighed for several kinds: their features once
+    ends: dict[tuple[int, int, int, int], tuple[str, ...]] = {}
     for pair in candidate_pairs(article, mentions, rule_relations):
         span = (pair.evidence.start, pair.evidence.end)
-        yield pair, pair_features(pair, article, by_sentence.get(span, mentions), votes=votes,
-                                  earliest=earliest.get(span), frequency=frequency)
+        inside = by_sentence.get(span, mentions)
+        key = (id(pair.head), id(pair.tail), *span)
+        if key not in ends:
+            ends[key] = end_features(pair, article, inside, earliest.get(span))
+        yield pair, pair_features(pair, article, inside, votes=votes, earliest=earliest.get(span),
+                                  frequency=frequency, ends=ends[key])

@@ -35,6 +35,20 @@ def test_pairs_a_rules_pair_across_sentences_is_weighed_with_its_vote(make_artic
     assert {"rule", "virtual=t", "cross-sentence"} <= set(pair_features(voted[0], article, mentions, (rule,)))
 
 
+def test_pairs_care_is_weighed_across_the_sentences_of_a_story(make_article) -> None:
+    article = make_article("王立新主任查房。天气晴朗。患者李某恢复良好，心功能不全已好转。")
+    text = article.text
+    doctor = Mention(article.id, 0, 3, "Doctor", "王立新", "王立新")
+    patient = Mention(article.id, text.index("李某"), text.index("李某") + 2, "Patient", "李某", "李某")
+    condition = Mention(article.id, text.index("心功能不全"), text.index("好转") - 1, "Condition", "心功能不全")
+    pairs = {(p.head.text, p.kind, p.tail.text): p for p in candidate_pairs(article, (doctor, patient, condition), ())}
+    care = pairs[("王立新", "treated", "李某")]
+    assert care.evidence.sentence.startswith("患者李某") and not care.rule  # the later sentence
+    assert "cross-sentence" in pair_features(care, article, (doctor, patient, condition))
+    assert ("李某", "hasCondition", "心功能不全") in pairs  # one sentence, weighed as before
+    assert ("王立新", "hasCondition", "心功能不全") not in pairs  # a doctor has no condition
+
+
 def test_pairs_features_say_what_stands_between(make_article) -> None:
     article = make_article(TEXT)
     mentions = _mentions(article)
