@@ -37,6 +37,9 @@ ONE_TAIL = ("partOf",)
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
 MAX_GAP = 120
+# The bodies a story may be about, whose doctors it names in sentences of their own (a hospital
+# alone, a threshold of one or three mentions, or any person, not just doctors, scored lower).
+STORY_BODY_TYPES = ("Hospital", "GovernmentAgency", "Organization")
 # Care pairs weighed across the sentences of a story (the rules' own types: a plain Person there
 # scored lower, and so did a limit of 2, 4 or 8 sentences apart).
 CARE_ACROSS = {"treated": (("Doctor",), ("Patient",)), "hasCondition": (("Patient",), ("Condition",))}
@@ -99,6 +102,8 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
     for pair in _care_pairs(article, mentions):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
+    for pair in _story_body_pairs(article, mentions):
+        pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
 
@@ -117,6 +122,30 @@ def _care_pairs(article: Article, mentions: tuple[Mention, ...]) -> Iterator[Pai
                 if head.key != tail.key and sentence_of[id(head)] != sentence_of[id(tail)]:
                     later = article.sentences[max(sentence_of[id(head)], sentence_of[id(tail)])]
                     yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
+
+
+def _story_body_pairs(article: Article, mentions: tuple[Mention, ...]) -> Iterator[Pair]:
+    """Each doctor of a sentence that does not name the body the story names most (twice at
+    least), with that body: a story about one hospital names its staff in sentences of their own.
+    The evidence is the doctor's sentence."""
+    first: dict[str, Mention] = {}
+    counts: dict[str, int] = {}
+    for m in mentions:
+        if m.label in STORY_BODY_TYPES and m.end > m.start:
+            first.setdefault(m.key, m)
+            counts[m.key] = counts.get(m.key, 0) + 1
+    if not counts:
+        return
+    top = max(counts, key=lambda key: (counts[key], -first[key].start))
+    if counts[top] < 2:
+        return
+    for sentence in article.sentences:
+        inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
+        if any(m.key == top and m.label in STORY_BODY_TYPES for m in inside):
+            continue
+        evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+        for doctor in (m for m in inside if m.label == "Doctor"):
+            yield Pair(doctor, "worksAt", first[top], evidence, False)
 
 
 def _bucket(n: int) -> str:

@@ -49,6 +49,21 @@ def test_pairs_care_is_weighed_across_the_sentences_of_a_story(make_article) -> 
     assert ("王立新", "hasCondition", "心功能不全") not in pairs  # a doctor has no condition
 
 
+def test_pairs_doctors_are_weighed_with_the_body_the_story_is_about(make_article) -> None:
+    article = make_article("青川县人民医院举办健康讲座。青川县人民医院近年发展迅速。主讲专家周明远介绍病例。"
+                           "县卫生局刘海涛出席。")
+    text = article.text
+    hospital = [Mention(article.id, at, at + 7, "Hospital", "青川县人民医院", "青川县人民医院")
+                for at in (0, text.index("青川县人民医院", 1))]
+    agency = Mention(article.id, text.index("县卫生局"), text.index("县卫生局") + 4, "GovernmentAgency", "县卫生局")
+    doctor = Mention(article.id, text.index("周明远"), text.index("周明远") + 3, "Doctor", "周明远", "周明远")
+    official = Mention(article.id, text.index("刘海涛"), text.index("刘海涛") + 3, "Official", "刘海涛", "刘海涛")
+    pairs = [p for p in candidate_pairs(article, (*hospital, doctor, agency, official), ())
+             if p.kind == "worksAt" and p.tail.key == "青川县人民医院"]
+    assert [(p.head.text, p.tail is hospital[0], p.evidence.sentence) for p in pairs] == \
+        [("周明远", True, "主讲专家周明远介绍病例。")]  # doctors only; the official is weighed in his sentence
+
+
 def test_pairs_features_say_what_stands_between(make_article) -> None:
     article = make_article(TEXT)
     mentions = _mentions(article)
