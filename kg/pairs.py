@@ -12,6 +12,7 @@ the kind's threshold (chosen on cross-validated predictions at training time) ar
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -76,8 +77,9 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     voted = {(id(r.head), r.kind, id(r.tail)) for r in rule_relations}
     pairs: dict[tuple, Pair] = {}
     last_event: Mention | None = None
-    for sentence in article.sentences:
-        inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
+    by_sentence = [[m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
+                   for sentence in article.sentences]
+    for sentence, inside in zip(article.sentences, by_sentence):
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
         events = [m for m in inside if m.label == "Event"]
         if not events and last_event is not None:
@@ -100,47 +102,39 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         key = (id(r.head), r.kind, id(r.tail))
         if key not in pairs:
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
-    for pair in _care_pairs(article, mentions):
-        pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
-    for pair in _story_body_pairs(article, mentions):
+    for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
 
-def _care_pairs(article: Article, mentions: tuple[Mention, ...]) -> Iterator[Pair]:
+def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Doctor and patient, patient and condition, named in different sentences of the story (a
     story of care names the doctor in one sentence and what was done for the patient in another);
-    the evidence is the later sentence."""
-    sentence_of: dict[int, int] = {}
-    for index, sentence in enumerate(article.sentences):
-        for m in mentions:
-            if sentence.start <= m.start < sentence.end and m.end > m.start:
-                sentence_of[id(m)] = index
+    the evidence is the later sentence. `by_sentence`: each sentence's mentions."""
+    placed = [(index, m) for index, inside in enumerate(by_sentence) for m in inside]
     for kind, (heads, tails) in CARE_ACROSS.items():
-        for head in (m for m in mentions if m.label in heads and id(m) in sentence_of):
-            for tail in (m for m in mentions if m.label in tails and id(m) in sentence_of):
-                if head.key != tail.key and sentence_of[id(head)] != sentence_of[id(tail)]:
-                    later = article.sentences[max(sentence_of[id(head)], sentence_of[id(tail)])]
+        for at, head in ((i, m) for i, m in placed if m.label in heads):
+            for to, tail in ((i, m) for i, m in placed if m.label in tails):
+                if head.key != tail.key and at != to:
+                    later = article.sentences[max(at, to)]
                     yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
 
 
-def _story_body_pairs(article: Article, mentions: tuple[Mention, ...]) -> Iterator[Pair]:
+def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Each doctor of a sentence that does not name the body the story names most (twice at
     least), with that body: a story about one hospital names its staff in sentences of their own.
-    The evidence is the doctor's sentence."""
+    The evidence is the doctor's sentence. `by_sentence`: each sentence's mentions."""
     first: dict[str, Mention] = {}
     counts: dict[str, int] = {}
-    for m in mentions:
-        if m.label in STORY_BODY_TYPES and m.end > m.start:
-            first.setdefault(m.key, m)
-            counts[m.key] = counts.get(m.key, 0) + 1
+    for m in (m for inside in by_sentence for m in inside if m.label in STORY_BODY_TYPES):
+        first.setdefault(m.key, m)
+        counts[m.key] = counts.get(m.key, 0) + 1
     if not counts:
         return
     top = max(counts, key=lambda key: (counts[key], -first[key].start))
     if counts[top] < 2:
         return
-    for sentence in article.sentences:
-        inside = [m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
+    for sentence, inside in zip(article.sentences, by_sentence):
         if any(m.key == top and m.label in STORY_BODY_TYPES for m in inside):
             continue
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
