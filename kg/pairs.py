@@ -102,7 +102,8 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         key = (id(r.head), r.kind, id(r.tail))
         if key not in pairs:
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
-    for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence)):
+    for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
+                                _relative_area_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
@@ -140,6 +141,36 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
         for doctor in (m for m in inside if m.label == "Doctor"):
             yield Pair(doctor, "worksAt", first[top], evidence, False)
+
+
+# A body named relative to its area (县人民医院, 市卫健局, 区委) lies in the area of that level the
+# story names: the lead character says the level, the place's last character must agree.
+AREA_LEVELS = {"县": ("县", "旗"), "市": ("市",), "区": ("区",), "州": ("州",), "省": ("省", "区")}
+AREA_BODY_TYPES = ("Hospital", "GovernmentAgency", "Organization", "MedicalTeam")
+
+
+def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """Each body named relative to its area (县人民医院) with the place of that level the story
+    names most, where that place is first named in another sentence (in the body's own sentence
+    the pair is weighed already). The evidence is the body's sentence. `by_sentence`: each
+    sentence's mentions. (Each place of the level, not only the most named, scored lower.)"""
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[int, Mention]] = {}
+    for index, inside in enumerate(by_sentence):
+        for m in inside:
+            if m.label == "Place" and len(m.key) >= 2:
+                counts[m.key] = counts.get(m.key, 0) + 1
+                first.setdefault(m.key, (index, m))
+    for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
+        for body in inside:
+            ends = AREA_LEVELS.get(body.key[:1]) if body.label in AREA_BODY_TYPES else None
+            level = {key: n for key, n in counts.items() if ends and key.endswith(ends)}
+            top = max(level.values(), default=0)
+            for key, n in level.items():
+                at, place = first[key]
+                if n == top and at != index:
+                    yield Pair(body, "locatedIn", place,
+                               Evidence(article.id, sentence.text, sentence.start, sentence.end), False)
 
 
 def _bucket(n: int) -> str:
@@ -198,6 +229,8 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         return tuple(dict.fromkeys(features))
     if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
         features.append("cross-sentence")
+        if head.key[:1] in AREA_LEVELS and tail.label == "Place":
+            features.append(f"area-lead={head.key[:1]}")
         return tuple(features)
     gap = text[first.end:second.start] if second.start >= first.end else ""
     features.append(f"gap={_bucket(len(gap))}")

@@ -2,10 +2,12 @@
 
 Mentions are grouped by type group and name. Names then merge when the text declares an
 abbreviation (`（以下简称中山七院）`), when a short form is a subsequence of exactly one full name
-of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), and when a foreign name is the
-first part of a full one (约汉内斯). Departments are told apart by the institution they belong to
-(one named alone is the one of that name its file places, if its file places only one);
-events by article and date; names that say which one they are only inside their file (县人民医院,
+of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), when the file names a body once
+with and once without the area it lies in first (浙江安吉县人民医院, 安吉县人民医院), and when a
+foreign name is the first part of a full one (约汉内斯). Departments are told apart by the
+institution they belong to (one named alone is the one of that name its file places, if its file
+places only one); events by article and date, those of one article merging when one name is a
+shorter form of the other; names that say which one they are only inside their file (县人民医院,
 县委, 专家团队) by file. Entity ids come from (group, canonical name), never from counters.
 """
 from __future__ import annotations
@@ -229,6 +231,10 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
                 and _abbreviate(n).endswith(short) and group != "Person"]
     if len(suffixed) == 1:  # 市卫生健康委员会 → 三门峡市卫健委
         return suffixed[0]
+    prefixed = [n for n in counter if len(n) > len(name) + 1 and n.endswith(name)
+                and n[:-len(name)] in lexicon.places()]
+    if len(prefixed) == 1:  # 浙江安吉县人民医院 and 安吉县人民医院: one body, its area named first
+        return prefixed[0]
     if len(name) > 6:
         return None
     options = [n for n in counter if len(n) > len(name) and n != name and (
@@ -276,7 +282,7 @@ def _merge_events(members: dict[tuple, list[Mention]]) -> dict[tuple, list[Menti
         def absorbs(k: tuple) -> bool:
             agree = date is None or _date(merged[k]) in (None, date)
             # one story: a name inside another's, dates agreeing; two stories: the same name and day
-            return (k[2] == key[2] and key[1] in k[1] and agree
+            return (k[2] == key[2] and _shorter_name(key[1], k[1]) and agree
                     or key[1] == k[1] and _file(k[2]) == _file(key[2]) and agree
                     or key[1] == k[1] and date is not None and _date(merged[k]) == date)
 
@@ -308,6 +314,17 @@ def _relative(group: str, name: str) -> bool:
     county, city or province the article is about), a short team name (专家团队)."""
     return (name[0] in RELATIVE_LEAD and len(name) >= 2
             or group == "MedicalTeam" and len(name) <= GENERIC_TEAM_LENGTH)
+
+
+QUOTES = re.compile(r"[“”\"‘’「」]")
+
+
+def _shorter_name(short: str, full: str) -> bool:
+    """Whether an event's name is a shorter name of another event of its story: inside it
+    (表彰会 of 年度护理表彰会), once quotes are dropped (a tagger span may end inside a quote), or
+    its characters in order with the same last two (新院区奠基仪式 of 新院区奠基暨揭牌仪式)."""
+    return (short in full or QUOTES.sub("", short) in QUOTES.sub("", full)
+            or len(short) >= 4 and short[-2:] == full[-2:] and is_subsequence(short, full))
 
 
 def _file(article: str) -> str:

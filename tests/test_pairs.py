@@ -206,3 +206,21 @@ def test_pairs_a_unit_is_part_of_one_body_the_likeliest(make_article) -> None:
     found = {(r.head.start, r.tail.text) for r in decide_relations(article, mentions, (), model)[1]
              if r.kind == "partOf"}
     assert found == {(first, "青州市人民医院"), (second, "临朐县人民医院")}
+
+
+def test_pairs_a_body_named_by_its_level_is_weighed_with_the_storys_place_of_that_level(make_article) -> None:
+    article = make_article("青川县地处广元市北部。青川县与苍溪县签约。县人民医院派出专家。县卫生局出席。")
+    text = article.text
+
+    def at(name: str, label: str, start: int = 0) -> Mention:
+        where = text.index(name, start)
+        return Mention(article.id, where, where + len(name), label, name, name)
+
+    places = (at("青川县", "Place"), at("广元市", "Place"), at("青川县", "Place", 5), at("苍溪县", "Place"))
+    hospital, agency = at("县人民医院", "Hospital"), at("县卫生局", "GovernmentAgency")
+    pairs = [p for p in candidate_pairs(article, (*places, hospital, agency), ())
+             if p.kind == "locatedIn" and p.head in (hospital, agency)]
+    # the county the story names most, first named in another sentence; not the city, nor the county named once
+    assert [(p.head.key, p.tail is places[0], p.evidence.sentence) for p in pairs] == \
+        [("县人民医院", True, "县人民医院派出专家。"), ("县卫生局", True, "县卫生局出席。")]
+    assert "area-lead=县" in pair_features(pairs[0], article, (*places, hospital, agency))

@@ -206,3 +206,23 @@ def test_events_merge_through_a_day_learned_later() -> None:
     events = sorted((e.date, sorted(e.articles)) for e in kg.entities if e.type == "Event")
     assert events == [("2024-06-01", ["news.txt#1", "news.txt#2", "other.txt"]),
                       ("2024-07-01", ["third.txt"])], events
+
+
+def test_resolve_a_body_named_with_and_without_its_area_first(build) -> None:
+    kg = build(("p.txt", "四川青川县人民医院与苍溪县中医医院签约。青川县人民医院将派驻专家。"))
+    matches = _named(kg, "青川县人民医院", ("Hospital",))
+    assert [(e.name, e.aliases) for e in matches] == [("四川青川县人民医院", ("青川县人民医院",))], _describe(kg)
+
+
+def test_resolve_events_of_one_story_under_a_shorter_name_merge() -> None:
+    """An event named inside another (once quotes are dropped), or by the other's characters in
+    order with the same head noun, is that event; another head noun is another event."""
+    from kg.model import Article
+
+    text = "新院区奠基暨揭牌仪式，新院区奠基仪式，第三届“护理之星”评选，第三届“护理之星，新院区义诊活动。"
+    names = ["新院区奠基暨揭牌仪式", "新院区奠基仪式", "第三届“护理之星”评选", "第三届“护理之星", "新院区义诊活动"]
+    mentions = tuple(Mention("s.txt", text.index(n), text.index(n) + len(n), "Event", n, n) for n in names)
+    kg = resolve([Extraction(Article("s.txt", "s.txt", "标题", text), mentions, ())])
+    events = sorted((e.name, e.aliases) for e in kg.entities if e.type == "Event")
+    assert events == [("新院区义诊活动", ()), ("新院区奠基暨揭牌仪式", ("新院区奠基仪式",)),
+                      ("第三届“护理之星”评选", ("第三届“护理之星",))], events
