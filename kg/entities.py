@@ -328,6 +328,9 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
             names.append((match.start(), match.end(), "Pointer", pointer))
 
     names = _drop_specialty_lists(text, names)
+    media = list(_media(text, an))
+    if media:  # the outlet a dateline, a reporter's credit or a source line names
+        names = [n for n in names if not any(s < n[1] and n[0] < e for s, e, *_ in media)] + media
     people = [(s, e) for s, e, label, _ in names if label in ("Person", "Patient")]
     institutions = [(s, e) for s, e, label, _ in names if label not in ("Person", "Patient", "Pointer")]
     events = [ev for ev in _events(text, tokens, an, article.date, institutions, people)
@@ -345,6 +348,45 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
     for start, end, label, name in filter_spans(conditions):
         mentions.append(Mention(article.id, base + start, base + end, label, text[start:end], name))
     return mentions
+
+
+# News outlets, from how a story credits them: its dateline (某某网衡阳5月3日讯, 某某社东京5月3日电),
+# its reporters (某某日报记者 张三) and its source line (来源：某某网). Their names end in a medium's
+# word; 本报 and the like name the paper only inside it. They are candidates as every rule's span is:
+# the mention tagger decides.
+MEDIA_END = r"(?:报|网|社|台|电台|客户端|新闻|时刻|在线|号)"
+MEDIA_DATELINE = re.compile(r"^\s*[（(]?([\u4e00-\u9fff·]{2,14}?)\d{1,2}月\d{1,2}日(?:电|讯)")
+# a reporter's credit stands apart, the name after a space: (某某报记者 张三), 文/某某网记者 李四
+# (not 接受某某台记者采访)
+REPORTER = re.compile(rf"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{{2,12}}?{MEDIA_END})(?:特约|融媒体|全媒体)?"
+                      r"(?:记者|通讯员)(?=\s)")
+SOURCE = re.compile(r"(?:来源|稿源|转自)[:：]\s*([\u4e00-\u9fff·]{2,15}?)(?:时间|作者|日期|编辑|浏览|发布|[^\u4e00-\u9fff·]|$)")
+OWN_PAPER = ("本报", "该报", "我报", "本网", "该网", "本站", "本台", "我台", "网络", "网友", "管理员")
+
+
+def _body_type(name: str, an: Analyzer) -> str:
+    """The type a body's name ends in (a source line may name a hospital or an agency)."""
+    suffix = next((m for m in an.org_suffix_re.finditer(name) if m.end() == len(name)), None)
+    return an.org_suffix_type[suffix.group()] if suffix else "Organization"
+
+
+def _media(text: str, an: Analyzer):
+    """(start, end, type, name) of the news outlets a sentence credits: a dateline's outlet is
+    what stands before the place (or, with no place known, up to the first medium's word)."""
+    dateline = MEDIA_DATELINE.match(text)
+    if dateline:
+        head, at = dateline.group(1), dateline.start(1)
+        cut = next((i for i in range(2, len(head) - 1) if head[i:] in an.places), None)
+        if cut is None:
+            ending = re.match(rf"[\u4e00-\u9fff·]+?{MEDIA_END}", head)
+            cut = ending.end() if ending else None
+        if cut and head[:cut] not in OWN_PAPER:
+            yield at, at + cut, "Organization", head[:cut]
+    for pattern in (REPORTER, SOURCE):
+        for match in pattern.finditer(text):
+            name = match.group(1)
+            if name not in OWN_PAPER and not (dateline and match.start(1) < dateline.end()):
+                yield match.start(1), match.end(1), _body_type(name, an), name
 
 
 AREA_BODY = re.compile(r"^(.+?[省市县区州])(委|政府|人民政府|人大|政协)$")

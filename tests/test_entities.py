@@ -289,3 +289,22 @@ def test_remembered_hmm_gives_the_same_tokens(analyzer) -> None:
         tokenizer._POSTokenizer__cut = remembered
     assert first == again == plain
     assert remembered.cache_info().hits > 0
+
+
+@pytest.mark.parametrize("text, outlet, label", [
+    ("新华社东京5月3日电（记者 张明远）青川县人民医院派出医疗队。", "新华社", "Organization"),  # no place known: up to 社
+    ("晨光网绵阳5月3日讯 近日，青川县人民医院举办义诊。", "晨光网", "Organization"),  # before the place
+    ("（健康晨报记者 王海涛 通讯员 李丽）近日，青川县人民医院举办义诊。", "健康晨报", "Organization"),
+    ("来源：青川县卫生健康局 发布时间：2024-05-03", "青川县卫生健康局", "GovernmentAgency"),
+], ids=["dateline-agency", "dateline-place", "reporter", "source-line"])
+def test_entities_news_outlets_from_credits(mentions_of, text: str, outlet: str, label: str) -> None:
+    found = [(m.key, m.label) for m in mentions_of(text)]
+    assert (outlet, label) in found, found
+
+
+@pytest.mark.parametrize("text, wrong", [("本报讯（记者 张明远）近日，青川县人民医院举办义诊。", "本报"),
+                                         ("张明远接受晨光电视台记者 采访时说。", "接受晨光电视台")],
+                         ids=["own-paper", "not-a-credit"])
+def test_entities_no_outlet_where_no_credit_names_one(mentions_of, text: str, wrong: str) -> None:
+    found = [m.key for m in mentions_of(text)]
+    assert wrong not in found, found
