@@ -153,7 +153,7 @@ def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> 
     """Each body named relative to its area (县人民医院) with the place of that level the story
     names most, where that place is first named in another sentence (in the body's own sentence
     the pair is weighed already). The evidence is the body's sentence. `by_sentence`: each
-    sentence's mentions. (Each place of the level, not only the most named, scored lower.)"""
+    sentence's mentions. (Each place of the level, not only the most named, gained nothing.)"""
     counts: dict[str, int] = {}
     first: dict[str, tuple[int, Mention]] = {}
     for index, inside in enumerate(by_sentence):
