@@ -11,7 +11,9 @@ goes in one PUT, which the store applies whole or not at all. A larger one goes 
 then POSTs that add), read from graph.ttl as it streams; before that the store's previous graph is
 fetched (GET), and if a piece fails it is put back, so a failed publish leaves what was there.
 The password comes from the environment (KG_STORE_PASSWORD), never from the command line; basic
-and digest authentication are both answered.
+and digest authentication are both answered. A write the store drops mid-request (a broken pipe, a
+reset: a busy store answering the authentication challenge before it has read the body) is sent
+again, twice at most; PUT and POST of the same triples leave the same graph however often sent.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import contextlib
 import itertools
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,6 +39,7 @@ __all__ = ["DEFAULT_BATCH", "PASSWORD_VARIABLE", "PublishError", "Published", "p
 DEFAULT_BATCH = 100_000  # triples a request: about 20 MB of N-Triples
 PASSWORD_VARIABLE = "KG_STORE_PASSWORD"
 MEDIA_TYPE = "text/turtle"  # pieces are N-Triples, which is Turtle: every store reads it
+RESENDS = 2  # a write the store dropped mid-request is sent again this many times at most
 
 
 class PublishError(Exception):
@@ -77,9 +81,16 @@ class _Store:
         self.opener, self.timeout = _opener(store, user, password), timeout
 
     def send(self, method: str, body: bytes) -> None:
-        request = urllib.request.Request(self.url, data=body, method=method,
-                                         headers={"Content-Type": f"{MEDIA_TYPE}; charset=utf-8"})
-        self._call(request)
+        for attempt in range(RESENDS + 1):
+            request = urllib.request.Request(self.url, data=body, method=method,
+                                             headers={"Content-Type": f"{MEDIA_TYPE}; charset=utf-8"})
+            try:
+                self._call(request)
+                return
+            except PublishError as err:
+                if attempt == RESENDS or not _dropped(err.__cause__):
+                    raise
+            time.sleep(0.5 * (attempt + 1))
 
     def delete(self) -> None:
         self._call(urllib.request.Request(self.url, method="DELETE"), missing_ok=True)
@@ -106,6 +117,12 @@ class _Store:
             raise PublishError(f"{method} {self.store}: HTTP {err.code} {err.reason}: {_said(err)}") from err
         except OSError as err:
             raise PublishError(f"{method} {self.store}: {getattr(err, 'reason', err)}") from err
+
+
+def _dropped(err: BaseException | None) -> bool:
+    """Whether the store dropped the connection mid-request (urllib wraps what sending raised)."""
+    dropped = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)  # not a refused connection
+    return isinstance(err, dropped) or isinstance(getattr(err, "reason", None), dropped)
 
 
 def _said(err: urllib.error.HTTPError) -> str:

@@ -235,6 +235,38 @@ def test_publish_a_failed_piece_puts_the_previous_graph_back(build: Path, capsys
         server.server_close()
 
 
+class _DroppingGraphStore(_FlakyGraphStore):
+    """The store above, but it drops the connection of its first write before reading the body,
+    as a busy store answering the authentication challenge first does."""
+
+    attempts = 0
+
+    def do_PUT(self) -> None:
+        type(self).attempts += 1
+        if type(self).attempts == 1:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(replace=True)
+
+
+def test_publish_sends_again_a_write_the_store_dropped(build: Path) -> None:
+    _DroppingGraphStore.lines, _DroppingGraphStore.writes, _DroppingGraphStore.fail_at = set(), 0, 0
+    _DroppingGraphStore.attempts = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DroppingGraphStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store = f"http://127.0.0.1:{server.server_address[1]}/store"
+        assert published(str(build), "--store", store) == 0
+        assert _DroppingGraphStore.attempts == 2
+        graph = ox.Store()
+        graph.load(b"\n".join(_DroppingGraphStore.lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+        assert len(graph) == len(load_store(build))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # --- Virtuoso ---------------------------------------------------------------------------------
 
 VIRTUOSO_INI = """[Database]
