@@ -212,13 +212,28 @@ class _FlakyGraphStore(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
+@contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The store URL of `handler` served on 127.0.0.1 while the block runs."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/store"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _triples(lines: set[bytes]) -> int:
+    graph = ox.Store()
+    graph.load(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
+    return len(graph)
+
+
 def test_publish_a_failed_piece_puts_the_previous_graph_back(build: Path, capsys) -> None:
     before = {b"<urn:a> <urn:b> <urn:c> ."}
     _FlakyGraphStore.lines, _FlakyGraphStore.writes, _FlakyGraphStore.fail_at = set(before), 0, 3
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FlakyGraphStore)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        store = f"http://127.0.0.1:{server.server_address[1]}/store"
+    with _serving(_FlakyGraphStore) as store:
         assert published(str(build), "--store", store, "--batch", "500") == 1
         err = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress lines
         assert err.startswith("kg: publish failed:")
@@ -227,12 +242,7 @@ def test_publish_a_failed_piece_puts_the_previous_graph_back(build: Path, capsys
         # and a good publish replaces it whole
         _FlakyGraphStore.fail_at = 0
         assert published(str(build), "--store", store, "--batch", "500") == 0
-        graph = ox.Store()
-        graph.load(b"\n".join(_FlakyGraphStore.lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
-        assert len(graph) == len(load_store(build))
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert _triples(_FlakyGraphStore.lines) == len(load_store(build))
 
 
 class _DroppingGraphStore(_FlakyGraphStore):
@@ -253,18 +263,10 @@ class _DroppingGraphStore(_FlakyGraphStore):
 def test_publish_sends_again_a_write_the_store_dropped(build: Path) -> None:
     _DroppingGraphStore.lines, _DroppingGraphStore.writes, _DroppingGraphStore.fail_at = set(), 0, 0
     _DroppingGraphStore.attempts = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DroppingGraphStore)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        store = f"http://127.0.0.1:{server.server_address[1]}/store"
+    with _serving(_DroppingGraphStore) as store:
         assert published(str(build), "--store", store) == 0
-        assert _DroppingGraphStore.attempts == 2
-        graph = ox.Store()
-        graph.load(b"\n".join(_DroppingGraphStore.lines) + b"\n", format=ox.RdfFormat.N_TRIPLES)
-        assert len(graph) == len(load_store(build))
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert _DroppingGraphStore.attempts == 2
+    assert _triples(_DroppingGraphStore.lines) == len(load_store(build))
 
 
 # --- Virtuoso ---------------------------------------------------------------------------------
