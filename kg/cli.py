@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     view = sub.add_parser("view", help="write an HTML page of one entity's or one article's part of a built graph")
     view.add_argument("build", help="a build folder (or its graph.ttl)")
     about = view.add_mutually_exclusive_group(required=True)
-    about.add_argument("--name", help="an entity's name or alias, e.g. 渭南市第一医院 (ego view)")
+    about.add_argument("--name", help="an entity's name or alias, e.g. 广元市第一医院 (ego view)")
     about.add_argument("--article", help="an article's title, file name or id such as news.txt#2")
     view.add_argument("--depth", type=_positive_int, default=1, metavar="N",
                       help="with --name: relations to follow out from the entity (default 1)")

@@ -84,7 +84,7 @@ class Analyzer:
     titles: dict[str, str]
     ambiguous_titles: frozenset[str]
     byline_roles: frozenset[str]  # 编辑, 初审, 文: the roles of a story's credit lines
-    credit_role_before_re: re.Pattern  # a role right before a name: 记者姜辉, 编辑：李四
+    credit_role_before_re: re.Pattern  # a role right before a name: 记者张明远, 编辑：李四
     credit_line_re: re.Pattern  # a line a role and a separator open: 初审|张三、李四
     hospital_titles: frozenset[str]  # 院长, 总会计师: titles only a hospital gives
     title_re: re.Pattern
@@ -176,7 +176,7 @@ def _analyzer(use_lac: bool) -> Analyzer:
         titles=titles,
         ambiguous_titles=frozenset(e.term for e in title_entries if "ambiguous" in e.note),
         byline_roles=byline_roles,
-        # 记者姜辉 needs no separator; a one-character role does (文|张三, not 文张三)
+        # 记者张明远 needs no separator; a one-character role does (文|张三, not 文张三)
         credit_role_before_re=re.compile(rf"(?:(?:{roles}){CREDIT_SEPARATOR}|(?:{long_roles})\s*)$"),
         credit_line_re=re.compile(rf"\s*(?:{roles}){CREDIT_SEPARATOR}[^，。；]*$"),
         hospital_titles=frozenset(e.term for e in title_entries if "held in a hospital" in e.note),
@@ -238,8 +238,8 @@ def _remember_hmm(tokenizer: jieba.posseg.POSTokenizer) -> jieba.posseg.POSToken
 
 
 def tokenize(analyzer: Analyzer, text: str) -> list[Token]:
-    """jieba words with offsets. The HMM guesses unknown words (下邽, 尕藏): without it the
-    dictionary pass is seven times faster but the dev-set relation F1 drops by 0.02."""
+    """jieba words with offsets. The HMM guesses unknown words (rare place and given names):
+    without it the dictionary pass is seven times faster but the dev-set relation F1 drops by 0.02."""
     tokens, pos = [], 0
     for pair in analyzer.tokenizer.cut(text, HMM=True):
         tokens.append(Token(pos, pos + len(pair.word), pair.word, pair.flag))
@@ -308,7 +308,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
 
     for start, end, label in _institutions(text, tokens, starts, ends, an):
         joint = JOINT_BODIES.search(text[start:end])
-        if joint and joint.start() > 0:  # 天津市委市政府: the party committee and the government
+        if joint and joint.start() > 0:  # 广元市委市政府: the party committee and the government
             area = text[start:start + joint.start()] + joint.group(1)
             names.append((start, start + joint.start() + 2, label, area + "委"))
             names.append((start + joint.start() + 2, end, label, area + "政府"))
@@ -393,7 +393,7 @@ AREA_BODY = re.compile(r"^(.+?[省市县区州])(委|政府|人民政府|人大|
 
 
 def _complete_siblings(text: str, names):
-    """林甸县委、县政府: the second body, named by its kind only, is of the same area."""
+    """青川县委、县政府: the second body, named by its kind only, is of the same area."""
     result = list(names)
     for start, end, label, name in names:
         if label != "GovernmentAgency":
@@ -560,7 +560,7 @@ TEAM_PARTS = {"对口", "帮扶", "援", "支援", "援助", "批", "批援", "�
 
 
 def _unknown_char(tokens: list[Token], token: Token) -> bool:
-    """下邽: a rare character jieba does not know, or a locative right before one."""
+    """A rare character jieba does not know (邗 of 邗江), or a locative right before one."""
     if token.tag in ("yg", "zg") or token.tag == "x" and re.fullmatch(rf"[{CJK}]", token.word):
         return True
     if token.tag == "f" and len(token.word) == 1:
@@ -613,7 +613,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer, unit_ends: set[int] = 
             lac_names: list[tuple[int, int]] = ()):
     spans: list[tuple[int, int, str, str]] = []
     candidates: list[tuple[int, int]] = list(lac_names)
-    # 林甸县卫生计生局田宝库局长: unit, then a surname and a given name, then a title
+    # 青川县卫生计生局周明远局长: unit, then a surname and a given name, then a title
     for end in unit_ends:
         if an.title_re.match(text, end):
             continue  # 县委常务副县长: a title follows the unit, not a name
@@ -746,7 +746,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
             if token.end != first or start - token.start > 26:
                 break
             inst = next(((s, e) for s, e in institutions if s <= token.start and token.end <= e), None)
-            if inst:  # an institution's name inside the event's (大王镇中心卫生院 …签约仪式)
+            if inst:  # an institution's name inside the event's (木鱼镇中心卫生院 …签约仪式)
                 first = min(first, inst[0]) if inst[1] >= token.end else first
                 if first == inst[0]:
                     continue
@@ -789,7 +789,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | No
 
 BOOK_TITLE = re.compile(r"《[^《》]{1,80}》")
 YEAR_BEFORE = re.compile(r"(20\d{2}|19\d{2})年\s*$")
-DATELINE = re.compile(r"^[讯电]")  # 东北网5月31日讯: when the story was filed, not when things happened
+DATELINE = re.compile(r"^[讯电]")  # 晨光网5月31日讯: when the story was filed, not when things happened
 
 
 def _sentence_dates(text: str, article_date: str | None) -> list[tuple[int, str]]:
@@ -908,8 +908,8 @@ def _condition_spans(text: str, an: Analyzer, tokens: list[Token]):
 # ------------------------------------------------------------------ publisher
 
 MASTHEAD = re.compile(r"第\s*\d+\s*期")
-# A news site names itself in its breadcrumb (东方资讯 > 国内), its dateline (东北网5月31日讯) or next
-# to the publication time (中国新闻网 2025-10-23 19:24).
+# A news site names itself in its breadcrumb (晨光资讯 > 国内), its dateline (晨光网5月31日讯) or next
+# to the publication time (晨光新闻网 2025-10-23 19:24).
 SITE = r"([\u4e00-\u9fff]{2,10}?(?:网|资讯|新闻|日报|晚报|报|电视台|客户端))"
 SITE_LINE = re.compile(rf"^{SITE}\s*(?:[>＞]|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}月\d{{1,2}}日讯|讯)")
 

@@ -52,11 +52,11 @@ def table(name: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    name: str  # full official name, e.g. 玛曲县
-    short: str  # name without its area suffix, e.g. 玛曲 (empty when too short to be safe)
+    name: str  # full official name, e.g. 青川县
+    short: str  # name without its area suffix, e.g. 青川 (empty when too short to be safe)
     level: str  # province, city, county, country
     province: str = ""  # the province it lies in, e.g. 甘肃省 (empty for countries)
-    code: str = ""  # GB/T 2260 division code (623025 for 玛曲县), or a country's ISO 3166-1 alpha-2
+    code: str = ""  # GB/T 2260 division code (510822 for 青川县), or a country's ISO 3166-1 alpha-2
     point: tuple[float, float] | None = None  # (longitude, latitude) of a Chinese division's seat
 
 

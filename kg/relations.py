@@ -1,7 +1,7 @@
 """Stage 4b: relations between the mentions of one article.
 
 Rules read a sentence as a reader does: a person's unit is the institution written right before
-their titles (血液内科王小博副主任医师); a department belongs to the institution before it or, in a
+their titles (血液内科王立新副主任医师); a department belongs to the institution before it or, in a
 hospital's own newsletter, to the publisher; aid runs from the institution before a trigger verb
 (帮扶, 对口支援, 援) to the one after it; hosts stand before 召开/举办 or after 在…举行; people
 with 出席/参加/主持 took part in the sentence's event, or the latest one before it.
@@ -70,7 +70,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
             if m.label in PERSON_LABELS and m.label != "Patient":
                 unit = _unit_before(text, m, inside, analyzer)
                 if unit is None and previous_unit is not None and _titled_after_comma(text, m, analyzer):
-                    unit = previous_unit  # 部长楚文宇，副部长蔡伟涛: the same unit, not repeated
+                    unit = previous_unit  # 部长刘海涛，副部长孙建平: the same unit, not repeated
                 if unit is None and _generic_hospital_before(text, m, analyzer):
                     unit = _publisher_hospital(article, m) or _home_institution(article, mentions, m)
                 if unit is None and _hospital_title(text, m, analyzer):
@@ -239,7 +239,7 @@ def _members_of_publisher(article: Article, sentence: Sentence, inside) -> list[
 
 def _we_hospital(article: Article, mentions: tuple[Mention, ...]) -> str | None:
     """Who 我院 is when no masthead says: the first hospital the story names, unless the story
-    sets it beside 我院 (我院和开化县人民医院 are two hospitals)."""
+    sets it beside 我院 (我院和苍溪县人民医院 are two hospitals)."""
     text = article.text
     if "我院" not in text and "本院" not in text:
         return None
@@ -336,7 +336,7 @@ def _clinical(unit: Mention, an: Analyzer) -> bool:
 
 
 def _in_byline(text: str, m: Mention) -> bool:
-    """（发育行为科 李乐 医疗发展部 陆家骏）closing a paragraph."""
+    """（发育行为科 张敏 医疗发展部 周明远）closing a paragraph."""
     opening = text.rfind("（", max(0, m.start - 40), m.start)
     closing = text.find("）", m.end, m.end + 40)
     if opening < 0 or closing < 0 or "）" in text[opening:m.start]:
@@ -376,7 +376,7 @@ def _type_people(article: Article, mentions: tuple[Mention, ...], an: Analyzer):
         elif member:
             label = "Doctor"  # a member of a medical team is medical staff
         elif titles and unit is None and any(an.titles[t] == "Official" for t in titles):
-            label = "Official"  # 党工委委员、管委会副主任张宇辉
+            label = "Official"  # 党工委委员、管委会副主任刘海涛
         else:
             label = "Person"
         yield Mention(m.article, m.start, m.end, label, m.text, m.name, m.date)
@@ -440,7 +440,7 @@ def _unit_before(text: str, m: Mention, mentions, an: Analyzer) -> Mention | Non
 
 MEMBERSHIP = re.compile(r"队员|成员|队长|副队长|领队|带队")
 def _is_byline(text: str, m: Mention, an: Analyzer) -> bool:
-    """记者姜辉, 作者：董自斌, 初审|张三、李四: the people who wrote, edited or checked the story."""
+    """记者张明远, 作者：孙建平, 初审|张三、李四: the people who wrote, edited or checked the story."""
     if an.credit_role_before_re.search(text, max(0, m.start - 12), m.start):
         return True
     # a credit line: a role and a separator open the line, names follow (编辑：李四 王五, 文|李四)
@@ -513,7 +513,7 @@ def _hospital_title(text: str, m: Mention, an: Analyzer) -> bool:
 
 
 def _generic_hospital_before(text: str, m: Mention, an: Analyzer) -> bool:
-    """医院党委书记杨冬林: the hospital the article is about."""
+    """医院党委书记孙建平: the hospital the article is about."""
     start = _title_run_start(text, m.start, an)
     return start < m.start and text[max(0, start - 2):start] in ("医院", "本院", "我院")
 
@@ -642,16 +642,16 @@ def _event_places(sentence: Sentence, event: Mention, inside) -> list[Mention]:
 
 
 TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|社区)|示范区|开发区|高新区|经开区)")
-# Township health centres are named after their township: 下邽中心卫生院 is in 下邽.
+# Township health centres are named after their township: 木鱼中心卫生院 is in 木鱼.
 TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
 
 def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
     """(start, end, full place name) of the administrative areas that begin a name: a full
-    gazetteer name (玛曲县), a province, country or city by its short name (河南; a city's not
+    gazetteer name (青川县), a province, country or city by its short name (河南; a city's not
     before a university seated elsewhere), and a town or street after it (湖滨区涧河街道…服务站:
     湖滨区 and 涧河街道)."""
-    affiliated = name.find("附属")  # 西湖大学医学院附属杭州市第一人民医院: the hospital's own area
+    affiliated = name.find("附属")  # 川北医学院附属广元市第一人民医院: the hospital's own area
     if affiliated > 0:
         found = _leading_places(name[affiliated + 2:], an)
         if found:

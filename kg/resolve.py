@@ -1,10 +1,10 @@
 """Stage 5: one entity per real thing across all articles of a build.
 
 Mentions are grouped by type group and name. Names then merge when the text declares an
-abbreviation (`（以下简称中山七院）`), when a short form is a subsequence of exactly one full name
-of the same file (市一院 → 渭南市第一医院, 县卫健局 → 玛曲县卫健局), when the file names a body once
+abbreviation (`（以下简称川大五院）`), when a short form is a subsequence of exactly one full name
+of the same file (市一院 → 广元市第一医院, 县卫健局 → 青川县卫健局), when the file names a body once
 with and once without the area it lies in first (浙江安吉县人民医院, 安吉县人民医院), and when a
-foreign name is the first part of a full one (约汉内斯). Departments are told apart by the
+foreign name is the first part of a full one (阿卜杜拉). Departments are told apart by the
 institution they belong to (one named alone is the one of that name its file places, if its file
 places only one); events by article and date, those of one article merging when one name is a
 shorter form of the other; names that say which one they are only inside their file (县人民医院,
@@ -201,7 +201,7 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                     result[(group, name, file)] = full
                     continue
                 target = name
-                for _ in range(3):  # 县医院 → 玛曲县医院 → 玛曲县人民医院
+                for _ in range(3):  # 县医院 → 青川县医院 → 青川县人民医院
                     target = _expand(group, target, counter) or target
                 target = longest.get((group, _abbreviate(target)), target)
                 if target != name:
@@ -229,7 +229,7 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
         return same[0]
     suffixed = [n for n in counter if n != name and len(_abbreviate(n)) > len(short) and name[0] in SHORT_LEAD
                 and _abbreviate(n).endswith(short) and group != "Person"]
-    if len(suffixed) == 1:  # 市卫生健康委员会 → 三门峡市卫健委
+    if len(suffixed) == 1:  # 市卫生健康委员会 → 广元市卫健委
         return suffixed[0]
     prefixed = [n for n in counter if len(n) > len(name) + 1 and n.endswith(name)
                 and n[:-len(name)] in lexicon.places()]
@@ -240,13 +240,13 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
     options = [n for n in counter if len(n) > len(name) and n != name and (
         (n.endswith(name) and (name[0] in SHORT_LEAD or len(name) >= 4))
         or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
-    if len(options) > 1:  # 县医院: 玛曲县医院 and 玛曲县人民医院 are one hospital, the longer its name
+    if len(options) > 1:  # 县医院: 青川县医院 and 青川县人民医院 are one hospital, the longer its name
         longest = max(options, key=len)
         if len({_abbreviate(n, hospitals=True) for n in options}) == 1:
             return longest
-    if len(options) > 1:  # 市医院: 登封市人民医院 rather than its 颖阳分院
+    if len(options) > 1:  # 市医院: 广元市人民医院 rather than its 苍溪分院
         options = [n for n in options if n.endswith(name[-2:])]
-    # a short form that still fits two full names (市一院: 渭南市第一医院 or 西安市第一医院) is left alone
+    # a short form that still fits two full names (市一院: 广元市第一医院 or 西安市第一医院) is left alone
     return options[0] if len(options) == 1 else None
 
 
@@ -258,7 +258,7 @@ def _abbreviations() -> tuple[tuple[str, str], ...]:
 
 def _abbreviate(name: str, hospitals: bool = False) -> str:
     """The name with its body's kind in the short form: 市卫生健康委员会 → 市卫健委 (and, with
-    hospitals, 玛曲县人民医院 → 玛曲县医院)."""
+    hospitals, 青川县人民医院 → 青川县医院)."""
     for long, short in _abbreviations():
         if long in name and (hospitals or long != "人民医院"):
             return name.replace(long, short)

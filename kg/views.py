@@ -68,7 +68,7 @@ def _divisions() -> tuple[dict[str, frozenset[str]], dict[str, tuple[float, floa
         forms = {name}
         if name.endswith("县"):  # 县改区: the table predates some of them
             forms.add(name[:-1] + "区")
-        for suffix in _SUFFIXES:  # the short form (渭南 for 渭南市), when long enough to be safe
+        for suffix in _SUFFIXES:  # the short form (广元 for 广元市), when long enough to be safe
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
                 forms.add(name[: -len(suffix)])
                 break
@@ -148,7 +148,7 @@ _AID_MARKS = ("支援", "援助", "援")  # 援萨摩亚医疗队, 支援湖北�
 def name_province(name: str, node_type: str = "") -> str | None:
     """The province (or foreign country) an institution's own name gives: a team by where it is sent
     (援萨摩亚医疗队, 支援湖北的医疗队), else a name that begins with a division: its full name
-    (岷县人民医院, 河南省信阳市人民医院) or the short name of a province or city (苏州大学附属第一医院);
+    (青川县人民医院, 四川省广元市人民医院) or the short name of a province or city (扬州大学附属医院);
     a county's short name (南华大学) or a name two provinces share decides nothing."""
     if node_type == "MedicalTeam" and (sent := _sent_to(name)):
         return sent
@@ -188,7 +188,7 @@ def _contained_division(name: str) -> str | None:
     return None
 
 
-_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 山大二院, 郑大一附院, 厦大附属…
+_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 山大二院, 川大二院, 厦大附属…
 
 
 @functools.lru_cache(maxsize=1)
