@@ -276,7 +276,7 @@ def test_remembered_hmm_gives_the_same_tokens(analyzer) -> None:
     remembered = tokenizer.__dict__.get("_POSTokenizer__cut")
     assert remembered is not None, "jieba's HMM step is not remembered (another jieba version?)"
     texts = [clean_document(read_document(p)).text for p in sorted(ARTICLES.iterdir()) if p.is_file()]
-    texts.append("患者卫祥玉与严肃医生、欧阳娜娜护士长在莫干山路卫生院相遇。" * 2)
+    texts.append("患者卫明轩与严肃医生、欧阳娜娜护士长在莫干山路卫生院相遇。" * 2)
 
     def tokens() -> list[list[tuple[str, str]]]:
         return [[(p.word, p.flag) for p in tokenizer.cut(text, HMM=True)] for text in texts]

@@ -355,8 +355,8 @@ def test_provinces_ambiguous_and_foreign_places():
 
 @pytest.mark.parametrize("name, node_type, province", [
     ("河南省人民医院", "Hospital", "河南省"),
-    ("岷县人民医院", "Hospital", "甘肃省"),  # a county's full name
-    ("苏州大学附属第一医院", "Hospital", "江苏省"),  # a city's short name
+    ("青川县人民医院", "Hospital", "四川省"),  # a county's full name
+    ("扬州大学附属医院", "Hospital", "江苏省"),  # a city's short name
     ("吉林大学第一医院", "Hospital", "吉林省"),  # a province's short name
     ("第四批援萨摩亚医疗队", "MedicalTeam", "萨摩亚"),  # a team: where it serves
     ("第三批支援湖北的医疗队", "MedicalTeam", "湖北省"),
@@ -423,7 +423,7 @@ def test_provinces_through_part_of_and_for_the_helped_from_their_articles():
 def test_teams_stand_where_they_serve_and_so_do_those_a_team_is_sent_to():
     g = nx.MultiDiGraph()
     for node, name, node_type in [("sent", "第五批援萨摩亚中国医疗队", "MedicalTeam"), ("local", "国立医院", "Hospital"),
-                                  ("team", "帮扶团队", "MedicalTeam"), ("h1", "岷县人民医院", "Hospital"),
+                                  ("team", "帮扶团队", "MedicalTeam"), ("h1", "渭源县人民医院", "Hospital"),
                                   ("h2", "临洮县人民医院", "Hospital"), ("split", "专家团队", "MedicalTeam"),
                                   ("h3", "灌南县人民医院", "Hospital"), ("own", "义诊专家组", "MedicalTeam"),
                                   ("home", "汉中市中心医院", "Hospital"), ("h4", "桐庐县人民医院", "Hospital")]:

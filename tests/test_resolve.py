@@ -32,33 +32,33 @@ def _describe(kg) -> str:
 
 
 def test_resolve_declared_abbreviation(build) -> None:
-    kg = build(("a.txt", "中山大学附属第七医院（以下简称中大七院）与深圳市宝安区人民医院签订合作协议。"
-                         "中大七院将派出专家团队常驻。"))
-    matches = _named(kg, "中大七院")
+    kg = build(("a.txt", "中山大学附属第五医院（以下简称中大五院）与深圳市宝安区人民医院签订合作协议。"
+                         "中大五院将派出专家团队常驻。"))
+    matches = _named(kg, "中大五院")
     assert len(matches) == 1, _describe(kg)
     (hospital,) = matches
     assert hospital.type == "Hospital"
-    assert hospital.name == "中山大学附属第七医院"
-    assert "中大七院" in hospital.aliases
-    assert not [e for e in kg.entities if e.name == "中大七院"]
+    assert hospital.name == "中山大学附属第五医院"
+    assert "中大五院" in hospital.aliases
+    assert not [e for e in kg.entities if e.name == "中大五院"]
 
 
 def test_resolve_short_form_subsequence(build) -> None:
-    kg = build(("b.txt", "渭南市第一医院派出专家赴华州区。市一院专家为群众义诊。"))
+    kg = build(("b.txt", "广元市第一医院派出专家赴苍溪县。市一院专家为群众义诊。"))
     matches = _named(kg, "市一院")
-    assert [(e.name, e.type) for e in matches] == [("渭南市第一医院", "Hospital")], _describe(kg)
+    assert [(e.name, e.type) for e in matches] == [("广元市第一医院", "Hospital")], _describe(kg)
     assert "市一院" in matches[0].aliases
 
 
 def test_resolve_short_form_only_within_its_file(build) -> None:
-    kg = build(("h.txt", "渭南市第一医院派出专家。"), ("i.txt", "市一院专家为群众义诊。"))
-    full = _named(kg, "渭南市第一医院")
+    kg = build(("h.txt", "广元市第一医院派出专家。"), ("i.txt", "市一院专家为群众义诊。"))
+    full = _named(kg, "广元市第一医院")
     assert len(full) == 1 and "市一院" not in full[0].aliases, _describe(kg)
 
 
 @pytest.mark.parametrize("text", [
-    "渭南市第一医院与西安市第一医院签约。市一院专家为群众义诊。",
-    "渭南市第一医院与渭南市第一中医医院签约。市一院专家为群众义诊。",
+    "广元市第一医院与西安市第一医院签约。市一院专家为群众义诊。",
+    "广元市第一医院与广元市第一中医医院签约。市一院专家为群众义诊。",
 ], ids=["two-cities", "same-city"])
 def test_resolve_ambiguous_short_form_not_merged(build, text: str) -> None:
     kg = build(("e.txt", text))
@@ -168,9 +168,9 @@ def test_resolve_relations_point_at_entities(build) -> None:
 
 
 @pytest.mark.parametrize("short, full, expected", [
-    ("市一院", "渭南市第一医院", True),
-    ("中大七院", "中山大学附属第七医院", True),
-    ("七大院", "中山大学附属第七医院", False),
+    ("市一院", "广元市第一医院", True),
+    ("中大五院", "中山大学附属第五医院", True),
+    ("五大院", "中山大学附属第五医院", False),
     ("", "医院", True),
 ])
 def test_resolve_is_subsequence(short: str, full: str, expected: bool) -> None:
