@@ -188,7 +188,7 @@ def _contained_division(name: str) -> str | None:
     return None
 
 
-_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 山大二院, 川大二院, 厦大附属…
+_HOSPITAL_AFTER_SHORT_NAME = tuple("一二三四五六七八九附医")  # 山大二院, 扬大附院, 厦大附属…
 
 
 @functools.lru_cache(maxsize=1)

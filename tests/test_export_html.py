@@ -371,7 +371,7 @@ def test_provinces_ambiguous_and_foreign_places():
     ("暨南大学附属第一医院", "Hospital", "广东省"),  # a university's seat (Guangzhou)
     ("中国医科大学附属盛京医院", "Hospital", "辽宁省"),
     ("中国医科大学", "Organization", "辽宁省"),  # a university before a national body
-    ("郑大一附院", "Hospital", "河南省"),  # 郑大: the one 郑X大学
+    ("扬大附院", "Hospital", "江苏省"),  # 扬大: the one 扬X大学
     ("山大二院", "Hospital", "山东省"),  # 山东大学 and 山西大学: the national university
     ("南大街社区卫生服务中心", "Hospital", None),  # 南大 only before a numbered or affiliated hospital
     ("浙大邵逸夫医院", "Hospital", "浙江省"),  # … or before a hospital's own name
