@@ -352,8 +352,8 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
 
 # News outlets, from how a story credits them: its dateline (某某网衡阳5月3日讯, 某某社东京5月3日电),
 # its reporters (某某日报记者 张三) and its source line (来源：某某网). Their names end in a medium's
-# word; 本报 and the like name the paper only inside it. They are candidates as every rule's span is:
-# the mention tagger decides.
+# word; 本报 and the like name the paper only inside it, 网友 or 管理员 no outlet at all. They are
+# candidates as every rule's span is: the mention tagger decides.
 MEDIA_END = r"(?:报|网|社|台|电台|客户端|新闻|时刻|在线|号)"
 MEDIA_DATELINE = re.compile(r"^\s*[（(]?([\u4e00-\u9fff·]{2,14}?)\d{1,2}月\d{1,2}日(?:电|讯)")
 # a reporter's credit stands apart, the name after a space: (某某报记者 张三), 文/某某网记者 李四
@@ -361,7 +361,7 @@ MEDIA_DATELINE = re.compile(r"^\s*[（(]?([\u4e00-\u9fff·]{2,14}?)\d{1,2}月\d{
 REPORTER = re.compile(rf"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{{2,12}}?{MEDIA_END})(?:特约|融媒体|全媒体)?"
                       r"(?:记者|通讯员)(?=\s)")
 SOURCE = re.compile(r"(?:来源|稿源|转自)[:：]\s*([\u4e00-\u9fff·]{2,15}?)(?:时间|作者|日期|编辑|浏览|发布|[^\u4e00-\u9fff·]|$)")
-OWN_PAPER = ("本报", "该报", "我报", "本网", "该网", "本站", "本台", "我台", "网络", "网友", "管理员")
+NOT_OUTLETS = ("本报", "该报", "我报", "本网", "该网", "本站", "本台", "我台", "网络", "网友", "管理员")
 
 
 def _body_type(name: str, an: Analyzer) -> str:
@@ -380,12 +380,12 @@ def _media(text: str, an: Analyzer):
         if cut is None:
             ending = re.match(rf"[\u4e00-\u9fff·]+?{MEDIA_END}", head)
             cut = ending.end() if ending else None
-        if cut and head[:cut] not in OWN_PAPER:
+        if cut and head[:cut] not in NOT_OUTLETS:
             yield at, at + cut, "Organization", head[:cut]
     for pattern in (REPORTER, SOURCE):
         for match in pattern.finditer(text):
             name = match.group(1)
-            if name not in OWN_PAPER and not (dateline and match.start(1) < dateline.end()):
+            if name not in NOT_OUTLETS and not (dateline and match.start(1) < dateline.end()):
                 yield match.start(1), match.end(1), _body_type(name, an), name
 
 

@@ -121,26 +121,37 @@ def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[
                     yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
 
 
+def _named(by_sentence: list[list[Mention]], labels: tuple[str, ...]
+           ) -> tuple[dict[str, int], dict[str, tuple[int, Mention]]]:
+    """How often the story names each name of these labels, and where first (sentence index,
+    mention)."""
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[int, Mention]] = {}
+    for index, inside in enumerate(by_sentence):
+        for m in inside:
+            if m.label in labels:
+                counts[m.key] = counts.get(m.key, 0) + 1
+                first.setdefault(m.key, (index, m))
+    return counts, first
+
+
 def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Each doctor of a sentence that does not name the body the story names most (twice at
     least), with that body: a story about one hospital names its staff in sentences of their own.
     The evidence is the doctor's sentence. `by_sentence`: each sentence's mentions."""
-    first: dict[str, Mention] = {}
-    counts: dict[str, int] = {}
-    for m in (m for inside in by_sentence for m in inside if m.label in STORY_BODY_TYPES):
-        first.setdefault(m.key, m)
-        counts[m.key] = counts.get(m.key, 0) + 1
+    counts, first = _named(by_sentence, STORY_BODY_TYPES)
     if not counts:
         return
-    top = max(counts, key=lambda key: (counts[key], -first[key].start))
+    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
     if counts[top] < 2:
         return
+    body = first[top][1]
     for sentence, inside in zip(article.sentences, by_sentence):
         if any(m.key == top and m.label in STORY_BODY_TYPES for m in inside):
             continue
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
         for doctor in (m for m in inside if m.label == "Doctor"):
-            yield Pair(doctor, "worksAt", first[top], evidence, False)
+            yield Pair(doctor, "worksAt", body, evidence, False)
 
 
 # A body named relative to its area (县人民医院, 市卫健局, 区委) lies in the area of that level the
@@ -154,21 +165,18 @@ def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> 
     names most, where that place is first named in another sentence (in the body's own sentence
     the pair is weighed already). The evidence is the body's sentence. `by_sentence`: each
     sentence's mentions. (Each place of the level, not only the most named, gained nothing.)"""
-    counts: dict[str, int] = {}
-    first: dict[str, tuple[int, Mention]] = {}
-    for index, inside in enumerate(by_sentence):
-        for m in inside:
-            if m.label == "Place" and len(m.key) >= 2:
-                counts[m.key] = counts.get(m.key, 0) + 1
-                first.setdefault(m.key, (index, m))
+    counts, first = _named(by_sentence, ("Place",))
+    # per lead character, the places of its level the story names most (ties all stand)
+    most: dict[str, list[tuple[int, Mention]]] = {}
+    for lead, ends in AREA_LEVELS.items():
+        level = {key: n for key, n in counts.items() if len(key) >= 2 and key.endswith(ends)}
+        top = max(level.values(), default=0)
+        most[lead] = [first[key] for key, n in level.items() if n == top]
     for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
         for body in inside:
-            ends = AREA_LEVELS.get(body.key[:1]) if body.label in AREA_BODY_TYPES else None
-            level = {key: n for key, n in counts.items() if ends and key.endswith(ends)}
-            top = max(level.values(), default=0)
-            for key, n in level.items():
-                at, place = first[key]
-                if n == top and at != index:
+            places = most.get(body.key[:1], ()) if body.label in AREA_BODY_TYPES else ()
+            for at, place in places:
+                if at != index:
                     yield Pair(body, "locatedIn", place,
                                Evidence(article.id, sentence.text, sentence.start, sentence.end), False)
 
