@@ -1,10 +1,13 @@
 """Stage 5: one entity per real thing across all articles of a build.
 
 Mentions are grouped by type group and name. Names then merge when the text declares an
-abbreviation (`（以下简称川大五院）`), when a short form is a subsequence of exactly one full name
-of the same file (市一院 → 广元市第一医院, 县卫健局 → 青川县卫健局), when the file names a body once
-with and once without the area it lies in first (浙江安吉县人民医院, 安吉县人民医院), and when a
-foreign name is the first part of a full one (阿卜杜拉). Departments are told apart by the
+abbreviation (`（以下简称川大五院）`) or gives a body's other name in brackets right after it
+(甲医院（乙医院）), when a short form is a subsequence of exactly one full name of the same file
+(市一院 → 广元市第一医院, 县卫健局 → 青川县卫健局; of several, the one that ends with it whole),
+when the file names a body once with and once without the area it lies in or the university it
+belongs to first (浙江安吉县人民医院, 安吉县人民医院) or names its place without the level (青溪中心卫生院,
+青溪镇中心卫生院), when a foreign name is the first part of a full one (阿卜杜拉), and when 小周 or 老周
+calls the one 周 the file names in full. Departments are told apart by the
 institution they belong to (one named alone is the one of that name its file places, if its file
 places only one); events by article and date, those of one article merging when one name is a
 shorter form of the other; names that say which one they are only inside their file (县人民医院,
@@ -16,18 +19,24 @@ import hashlib
 import re
 from functools import lru_cache
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 from . import lexicon
 from .model import (RELATION_ENDS, Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention,
                     PERSON_TYPES, Relation)
 
 ABBREVIATION = re.compile(r"（(?:后|以下|下)?简称[“\"]?([\u4e00-\u9fff\w]{2,12})[”\"]?）")
+# 甲医院（乙医院）: the body's other name in brackets right after it (a second name, a former one)
+OTHER_NAME = re.compile(r"[（(][^（）()]{2,30}[）)]")
+BODY_GROUPS = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
 GROUP_SLUG = {"Hospital": "hospital", "Department": "department", "MedicalTeam": "team",
               "GovernmentAgency": "agency", "Organization": "organization", "Place": "place",
               "Event": "event", "Condition": "condition", "Person": "person"}
 GENERIC_HOSPITAL = re.compile(r"[省市县区州镇乡]?(医院|卫生院|中医院)")
 PERSON_PRIORITY = ("Patient", "Doctor", "Official", "Person")
 SHORT_LEAD = set("省市县区州")
+AREA_LEVEL = set("省市县区州镇乡旗")
+FAMILIAR = set("小老")  # 小周, 老周: a person called by surname
 
 
 def group_of(label: str) -> str:
@@ -182,6 +191,8 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                       and match.start() - m.end <= 1 and group_of(m.label) != "Person"]
             if before:
                 declared[match.group(1)] = before[-1].key
+        declared.update((other, name) for other, name in _other_names(article, in_article[article.id])
+                        if other not in declared)
     # across files: 国家卫健委 in one and 国家卫生健康委 in another are one body
     longest: dict[tuple[str, str], str] = {}
     for m in mentions:
@@ -203,14 +214,31 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                 target = name
                 for _ in range(3):  # 县医院 → 青川县医院 → 青川县人民医院
                     target = _expand(group, target, counter) or target
+                if declared.get(target) in counter:  # 市人民医院 → 广元市人民医院, 广元市中心医院's other name
+                    target = declared[target]
                 target = longest.get((group, _abbreviate(target)), target)
                 if target != name:
                     result[(group, name, file)] = target
     return result
 
 
+def _other_names(article: Article, mentions: list[Mention]) -> Iterator[tuple[str, str]]:
+    """(other name, name) of each body named with its other name in brackets right after it, both
+    mentions of one type: 甲医院（乙医院）."""
+    spans = {(m.start, m.end): m for m in mentions if group_of(m.label) in BODY_GROUPS}
+    ending = {m.end: m for m in sorted(spans.values(), key=lambda m: -m.start)}  # the longest at each end
+    for match in OTHER_NAME.finditer(article.text):
+        other = spans.get((match.start() + 1, match.end() - 1))
+        body = ending.get(match.start())
+        if other and body and group_of(body.label) == group_of(other.label) and body.key != other.key:
+            yield other.key, body.key
+
+
 def _expand(group: str, name: str, counter: Counter) -> str | None:
     if group == "Person":
+        if len(name) == 2 and name[0] in FAMILIAR:  # 小周, 老周: the one 周 the file names in full
+            longer = [n for n in counter if len(n) >= 2 and n[0] == name[1] and n[0] not in FAMILIAR]
+            return longer[0] if len(longer) == 1 else None
         if "·" not in name:
             longer = [n for n in counter if "·" in n and n.split("·")[0] == name]
             return longer[0] if len(longer) == 1 else None
@@ -232,9 +260,13 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
     if len(suffixed) == 1:  # 市卫生健康委员会 → 广元市卫健委
         return suffixed[0]
     prefixed = [n for n in counter if len(n) > len(name) + 1 and n.endswith(name)
-                and n[:-len(name)] in lexicon.places()]
-    if len(prefixed) == 1:  # 浙江安吉县人民医院 and 安吉县人民医院: one body, its area named first
+                and (n[:-len(name)] in lexicon.places() or n[:-len(name)] in lexicon.university_seats())]
+    if len(prefixed) == 1:  # 浙江安吉县人民医院 and 安吉县人民医院: one body, its area (or university) named first
         return prefixed[0]
+    levelled = [n for n in counter if len(n) == len(name) + 1 and any(
+        n[at] in AREA_LEVEL and n[:at] + n[at + 1:] == name for at in range(2, len(name)))]
+    if len(levelled) == 1:  # 青溪中心卫生院 and 青溪镇中心卫生院: the place named without its level
+        return levelled[0]
     if len(name) > 6:
         return None
     options = [n for n in counter if len(n) > len(name) and n != name and (
@@ -246,6 +278,8 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
             return longest
     if len(options) > 1:  # 市医院: 广元市人民医院 rather than its 苍溪分院
         options = [n for n in options if n.endswith(name[-2:])]
+    if len(options) > 1:  # 晨光医院: 某某大学晨光医院 (the name whole at its end) rather than 晨光医院北院区
+        options = [n for n in options if n.endswith(name)] or options
     # a short form that still fits two full names (市一院: 广元市第一医院 or 西安市第一医院) is left alone
     return options[0] if len(options) == 1 else None
 

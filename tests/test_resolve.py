@@ -226,3 +226,63 @@ def test_resolve_events_of_one_story_under_a_shorter_name_merge() -> None:
     events = sorted((e.name, e.aliases) for e in kg.entities if e.type == "Event")
     assert events == [("新院区义诊活动", ()), ("新院区奠基暨揭牌仪式", ("新院区奠基仪式",)),
                       ("第三届“护理之星”评选", ("第三届“护理之星",))], events
+
+
+def _resolved(text: str, named: list[tuple[str, str]], article_id: str = "o.txt"):
+    """The graph of one story whose mentions are each occurrence of the (name, label) pairs."""
+    from kg.model import Article
+
+    mentions = []
+    for name, label in named:
+        at = text.find(name)
+        while at >= 0:
+            mentions.append(Mention(article_id, at, at + len(name), label, name, name))
+            at = text.find(name, at + 1)
+    mentions.sort(key=lambda m: (m.start, m.end))
+    return resolve([Extraction(Article(article_id, article_id, "标题", text), tuple(mentions), ())])
+
+
+def test_resolve_a_body_with_its_other_name_in_brackets() -> None:
+    """甲（乙） with both of one type is one body under two names; another type in the brackets, or
+    brackets not right after the name, join nothing."""
+    text = "广元市中心医院（广元市第三人民医院）派出专家。广元市第三人民医院专家义诊。"
+    kg = _resolved(text, [("广元市中心医院", "Hospital"), ("广元市第三人民医院", "Hospital")])
+    assert [(e.name, e.aliases) for e in kg.entities] == [("广元市中心医院", ("广元市第三人民医院",))], _describe(kg)
+    text = "广元市中心医院（广元市第三人民医院）派出专家。市第三人民医院专家义诊。"
+    kg = _resolved(text, [("广元市中心医院", "Hospital"), ("广元市第三人民医院", "Hospital"),
+                          ("市第三人民医院", "Hospital")])
+    assert [e.name for e in kg.entities] == ["广元市中心医院"], _describe(kg)  # the short form too
+    kg = _resolved("广元市中心医院（心内科）派出专家。",
+                   [("广元市中心医院", "Hospital"), ("心内科", "Department")])
+    assert sorted(e.name for e in kg.entities) == ["广元市中心医院", "心内科"], _describe(kg)
+    kg = _resolved("广元市中心医院派出专家（广元市第三人民医院）。",
+                   [("广元市中心医院", "Hospital"), ("广元市第三人民医院", "Hospital")])
+    assert len(kg.entities) == 2, _describe(kg)
+
+
+def test_resolve_a_hospital_named_without_its_university() -> None:
+    """晨光医院 is 扬州大学晨光医院 (the name whole at the end), not its 儿童医院; 晨光医院儿童医院 is
+    扬州大学晨光医院儿童医院 (the university named first)."""
+    text = "扬州大学晨光医院与扬州大学晨光医院儿童医院签约。晨光医院儿童医院专家与晨光医院专家义诊。"
+    kg = _resolved(text, [("扬州大学晨光医院儿童医院", "Hospital"), ("扬州大学晨光医院", "Hospital"),
+                          ("晨光医院儿童医院", "Hospital"), ("晨光医院", "Hospital")])
+    assert sorted((e.name, e.aliases) for e in kg.entities) == [
+        ("扬州大学晨光医院", ("晨光医院",)), ("扬州大学晨光医院儿童医院", ("晨光医院儿童医院",))], _describe(kg)
+
+
+def test_resolve_a_place_named_without_its_level() -> None:
+    """青溪中心卫生院 is 青溪镇中心卫生院 (镇 left out after the place's name)."""
+    text = "青溪镇中心卫生院与青溪中心卫生院。"
+    kg = _resolved(text, [("青溪镇中心卫生院", "Hospital"), ("青溪中心卫生院", "Hospital")])
+    assert [(e.name, e.aliases) for e in kg.entities] == [("青溪镇中心卫生院", ("青溪中心卫生院",))], _describe(kg)
+
+
+@pytest.mark.parametrize("people, expected", [
+    (["周明远", "小周"], [("周明远", ("小周",))]),
+    (["周明远", "周立群", "小周"], [("周明远", ()), ("周立群", ()), ("小周", ())]),
+], ids=["one-of-that-surname", "two-of-that-surname"])
+def test_resolve_a_person_called_by_surname(people, expected) -> None:
+    """小周 is the one 周 the story names in full; of two, neither."""
+    text = "，".join(people) + "。"
+    kg = _resolved(text, [(name, "Person") for name in people])
+    assert sorted((e.name, e.aliases) for e in kg.entities) == sorted(expected), _describe(kg)
