@@ -12,7 +12,8 @@ the rules' mention (its canonical name, its fine type, an event's date); a new s
 type its suffix says and the date its sentence names. A department span the rules found a
 department inside of, ending where it ends, starts where the rules' does (the tagger runs
 leftwards over the institution or a verb: 某医院神经外科, 转入ICU), and the rules' institution
-there is kept. Pointers (我院, 该院, a bare 座谈会) are not
+there is kept; one that starts with a hospital's name (某某医院办公室) with no department of the
+rules inside is that hospital and, after it, the department. Pointers (我院, 该院, a bare 座谈会) are not
 entities; they pass through for the relation stage to resolve.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model import Article, Candidates, Mention, Sentence
+from .resolve import HOSPITAL_PREFIX
 
 # The groups the tagger labels (the scorer's groups, Organization covering its three fine types).
 GROUP = {"Hospital": "HOS", "Department": "DEP", "MedicalTeam": "ORG", "GovernmentAgency": "ORG",
@@ -29,6 +31,7 @@ DEFAULT_LABEL = {"HOS": "Hospital", "DEP": "Department", "ORG": "Organization", 
                  "PLA": "Place", "EVT": "Event", "CON": "Condition"}
 PASS_THROUGH = ("Pointer",)  # resolved by the relation stage, never an entity of their own
 MODEL_FILE = "mentions.crfsuite"
+MIN_HOSPITAL_NAME = 4  # 医院办公室 names the office of the story's hospital, 中心医院办公室 names one
 
 
 def _char_kind(ch: str) -> str:
@@ -184,6 +187,17 @@ def _sentence_mentions(article: Article, sentence: Sentence, spans, candidates, 
                 kept.extend(m for m in candidates if GROUP.get(m.label) in ("HOS", "ORG")
                             and start <= m.start and m.end <= rule.start)
                 start = rule.start
+            else:
+                # 某某医院办公室 taken whole, no department of the rules inside: the hospital, then
+                # its department (as the rules and the annotations name them)
+                hospital = HOSPITAL_PREFIX.match(surface)
+                if hospital and len(hospital.group()) >= MIN_HOSPITAL_NAME:
+                    cut = start + hospital.end()
+                    kept.append(next((m for m in candidates if (m.start, m.end) == (start, cut)
+                                      and GROUP.get(m.label) == "HOS"), None)
+                                or Mention(article.id, start, cut, "Hospital", hospital.group(), hospital.group()))
+                    taken.append((start, cut))
+                    start, surface = cut, text[cut:end].strip()
         if rule is not None:
             kept.append(rule)
         else:

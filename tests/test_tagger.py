@@ -86,8 +86,11 @@ def test_tagger_drops_what_it_does_not_confirm_and_types_by_suffix(analyzer, mak
      [("Hospital", "青川县人民医院"), ("Department", "神经外科")]),
     # run over a verb
     ("患者转入ICU治疗。", (2, 7), [(4, 7, "Department")], [("Department", "ICU")]),
-    # nothing found inside by the rules: the tagger's span stands
-    ("青川县人民医院神经外科开展手术。", (0, 11), [], [("Department", "青川县人民医院神经外科")]),
+    # no department of the rules inside, a hospital's name first: the hospital, then the department
+    ("青川县人民医院神经外科开展手术。", (0, 11), [], [("Hospital", "青川县人民医院"), ("Department", "神经外科")]),
+    ("青川县人民医院办公室发文。", (0, 10), [(0, 7, "Hospital")], [("Hospital", "青川县人民医院"), ("Department", "办公室")]),
+    # 医院 alone names no hospital: the tagger's span stands
+    ("医院办公室发文。", (0, 5), [], [("Department", "医院办公室")]),
 ])
 def test_tagger_department_keeps_the_rules_start(analyzer, make_article, text, span, rules, expected) -> None:
     article = make_article(text)
