@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,9 @@ PAIR_ENDS = dict(RELATION_ENDS,
                  hasCondition=(RELATION_ENDS["hasCondition"][0] | {"Person"}, RELATION_ENDS["hasCondition"][1]))
 # The kinds a mention is the head of once at most (心内科 of one hospital, not of the next one named).
 ONE_TAIL = ("partOf",)
+# The bodies a person works at one of in a story (the likeliest): a doctor named among the staff of
+# three hospitals works at one of them (per name, not per mention: one at a department or a team too).
+ONE_EMPLOYER = ("Hospital",)
 # The kinds whose tail may be the event a previous sentence named.
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
@@ -373,7 +376,7 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """The mentions and the relations the model accepts among the candidate pairs (the rules'
     own when there is no model). Of the partOf relations a mention heads, only the likeliest
-    stands. A plain Person the model puts in a relation of care becomes the Doctor or Patient that
+    stands, and so does the likeliest of the hospitals a story's person works at. A plain Person the model puts in a relation of care becomes the Doctor or Patient that
     relation needs (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
@@ -382,13 +385,12 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
         accepted, score = model.decide(pair.kind, features, pair.rule)
         if accepted:
             scored.append((pair, score))
-    # one mention of a unit is part of one body: of several accepted, the likeliest stands
-    likeliest: dict[int, float] = {}
-    for pair, score in scored:
-        if pair.kind in ONE_TAIL and score is not None:
-            likeliest[id(pair.head)] = max(likeliest.get(id(pair.head), score), score)
-    accepted = [pair for pair, score in scored
-                if pair.kind not in ONE_TAIL or score is None or score >= likeliest[id(pair.head)]]
+    # one mention of a unit is part of one body, and a person works at one hospital: of several
+    # accepted, the likeliest stands
+    scored = _likeliest(scored, lambda pair: pair.kind in ONE_TAIL, lambda pair: id(pair.head))
+    scored = _likeliest(scored, lambda pair: pair.kind == "worksAt" and pair.tail.label in ONE_EMPLOYER,
+                        lambda pair: pair.head.key)
+    accepted = [pair for pair, _ in scored]
     retyped: dict[int, Mention] = {}
     for pair in accepted:
         for mention, label in zip((pair.head, pair.tail), CARE_TYPES.get(pair.kind, (None, None))):
@@ -405,6 +407,18 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
         if head.label in heads and tail.label in tails:
             relations.append(MentionRelation(head, pair.kind, tail, pair.evidence))
     return tuple(current(m) for m in mentions), tuple(relations)
+
+
+def _likeliest(scored: list[tuple[Pair, float | None]], limited: Callable[[Pair], bool],
+               group: Callable[[Pair], object]) -> list[tuple[Pair, float | None]]:
+    """The scored pairs, of the `limited` ones only the likeliest of each `group` (a rule's pair
+    with no score stands)."""
+    best: dict = {}
+    for pair, score in scored:
+        if limited(pair) and score is not None:
+            best[group(pair)] = max(best.get(group(pair), score), score)
+    return [(pair, score) for pair, score in scored
+            if not limited(pair) or score is None or score >= best[group(pair)]]
 
 
 def iter_features(article: Article, mentions: tuple[Mention, ...],

@@ -208,6 +208,26 @@ def test_pairs_a_unit_is_part_of_one_body_the_likeliest(make_article) -> None:
     assert found == {(first, "青州市人民医院"), (second, "临朐县人民医院")}
 
 
+def test_pairs_a_person_works_at_one_hospital_the_likeliest(make_article) -> None:
+    """A name accepted for worksAt with two hospitals keeps the likelier one (the first mention's
+    or the second's, per name), and still its department."""
+    text = "青州市人民医院、临朐县人民医院心内科专家王立新出诊。王立新来自临朐县人民医院。"
+    article = make_article(text)
+    at = text.rindex("临朐县人民医院")
+    mentions = (Mention(article.id, 0, 7, "Hospital", "青州市人民医院", "青州市人民医院"),
+                Mention(article.id, 8, 15, "Hospital", "临朐县人民医院", "临朐县人民医院"),
+                Mention(article.id, 15, 18, "Department", "心内科", "心内科"),
+                Mention(article.id, 20, 23, "Doctor", "王立新", "王立新"),
+                Mention(article.id, 26, 29, "Doctor", "王立新", "王立新"),
+                Mention(article.id, at, at + 7, "Hospital", "临朐县人民医院", "临朐县人民医院"))
+    model = RelationModel({"worksAt": {"bias": 0.0, "threshold": 0.5,
+                                       "weights": {"ht=Doctor>Hospital": 1.0, "ht=Doctor>Department": 1.0,
+                                                   "between=来自": 2.0}}})
+    found = {(r.head.start, r.tail.start) for r in decide_relations(article, mentions, (), model)[1]
+             if r.kind == "worksAt"}
+    assert found == {(20, 15), (26, at)}
+
+
 def test_pairs_a_body_named_by_its_level_is_weighed_with_the_storys_place_of_that_level(make_article) -> None:
     article = make_article("青川县地处广元市北部。青川县与苍溪县签约。县人民医院派出专家。县卫生局出席。")
     text = article.text
