@@ -34,8 +34,8 @@ PAIR_ENDS = dict(RELATION_ENDS,
                  hasCondition=(RELATION_ENDS["hasCondition"][0] | {"Person"}, RELATION_ENDS["hasCondition"][1]))
 # The kinds a mention is the head of once at most (心内科 of one hospital, not of the next one named).
 ONE_TAIL = ("partOf",)
-# The bodies a person works at one of in a story (the likeliest): a doctor named among the staff of
-# three hospitals works at one of them (per name, not per mention: one at a department or a team too).
+# A story's person works at one of these at most, the likeliest (per name, not per mention; a
+# department or a team besides): a doctor named after three hospitals works at one of them.
 ONE_EMPLOYER = ("Hospital",)
 # The kinds whose tail may be the event a previous sentence named.
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
@@ -376,8 +376,9 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """The mentions and the relations the model accepts among the candidate pairs (the rules'
     own when there is no model). Of the partOf relations a mention heads, only the likeliest
-    stands, and so does the likeliest of the hospitals a story's person works at. A plain Person the model puts in a relation of care becomes the Doctor or Patient that
-    relation needs (CARE_TYPES)."""
+    stands, and so does the likeliest of the hospitals a story's person works at. A plain Person
+    the model puts in a relation of care becomes the Doctor or Patient that relation needs
+    (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
     scored = []
