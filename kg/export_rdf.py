@@ -97,65 +97,88 @@ def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
             term = nodes[iri] = ox.NamedNode(iri)
         return term
 
+    # Vocabulary terms and article IRIs made once each: an rdflib namespace term and an article's
+    # sha1 cost more than the triple they go into, and 10,000 articles make 3 million triples.
+    hkg_terms: dict[str, ox.NamedNode] = {}
+    article_nodes: dict[str, ox.NamedNode] = {}
+
+    def hkg(local: str) -> ox.NamedNode:
+        term = hkg_terms.get(local)
+        if term is None:
+            term = hkg_terms[local] = node(str(HKG[local]))
+        return term
+
+    def article_node(article_id: str) -> ox.NamedNode:
+        term = article_nodes.get(article_id)
+        if term is None:
+            term = article_nodes[article_id] = node(str(article_iri(article_id)))
+        return term
+
     def text(value: str) -> ox.Literal:
         return ox.Literal(value, language="zh")
 
     data = str(DATA)
     a, label, prov_entity = node(str(RDF.type)), node(str(RDFS.label)), node(str(PROV.Entity))
     date = node(str(XSD.date))
+    title, source_file, identifier = node(str(DCTERMS.title)), hkg("sourceFile"), node(str(DCTERMS.identifier))
+    published, publisher = node(str(DCTERMS.date)), node(str(DCTERMS.publisher))
+    alt_label, start_date = node(str(SKOS.altLabel)), node(str(SCHEMA.startDate))
+    has_geometry, geometry, as_wkt = node(str(GEO.hasGeometry)), node(str(GEO.Geometry)), node(str(GEO.asWKT))
+    wkt = node(str(GEO.wktLiteral))
+    subject_of, predicate_of, object_of = node(str(RDF.subject)), node(str(RDF.predicate)), node(str(RDF.object))
+    derived_from = node(str(PROV.wasDerivedFrom))
 
     def article_triples(art) -> Iterator[ox.Triple]:
-        subject = node(str(article_iri(art.id)))
-        yield ox.Triple(subject, a, node(str(HKG.Article)))
+        subject = article_node(art.id)
+        yield ox.Triple(subject, a, hkg("Article"))
         yield ox.Triple(subject, a, prov_entity)
         yield ox.Triple(subject, label, text(art.title))
-        yield ox.Triple(subject, node(str(DCTERMS.title)), text(art.title))
-        yield ox.Triple(subject, node(str(HKG.sourceFile)), ox.Literal(art.source))
-        yield ox.Triple(subject, node(str(DCTERMS.identifier)), ox.Literal(art.id))
+        yield ox.Triple(subject, title, text(art.title))
+        yield ox.Triple(subject, source_file, ox.Literal(art.source))
+        yield ox.Triple(subject, identifier, ox.Literal(art.id))
         if art.date and len(art.date) == 10:
-            yield ox.Triple(subject, node(str(DCTERMS.date)), ox.Literal(art.date, datatype=date))
+            yield ox.Triple(subject, published, ox.Literal(art.date, datatype=date))
         if art.publisher and art.publisher in by_name:
-            yield ox.Triple(subject, node(str(DCTERMS.publisher)), node(data + by_name[art.publisher]))
+            yield ox.Triple(subject, publisher, node(data + by_name[art.publisher]))
 
     def entity_triples(e) -> Iterator[ox.Triple]:
         subject = node(data + e.id)
-        yield ox.Triple(subject, a, node(str(HKG[e.type])))
+        yield ox.Triple(subject, a, hkg(e.type))
         yield ox.Triple(subject, label, text(e.name))
         for alias in e.aliases:
-            yield ox.Triple(subject, node(str(SKOS.altLabel)), text(alias))
+            yield ox.Triple(subject, alt_label, text(alias))
         if e.date and len(e.date) == 10:
-            yield ox.Triple(subject, node(str(SCHEMA.startDate)), ox.Literal(e.date, datatype=date))
+            yield ox.Triple(subject, start_date, ox.Literal(e.date, datatype=date))
         place = lexicon.places().get(e.name) if e.type == "Place" else None
         if place is not None:
             if place.province:
-                yield ox.Triple(subject, node(str(HKG.province)), text(place.province))
+                yield ox.Triple(subject, hkg("province"), text(place.province))
             if place.code:
-                code = HKG.countryCode if place.level == "country" else HKG.divisionCode
-                yield ox.Triple(subject, node(str(code)), ox.Literal(place.code))
+                yield ox.Triple(subject, hkg("countryCode" if place.level == "country" else "divisionCode"),
+                                ox.Literal(place.code))
             if place.point:
-                yield ox.Triple(subject, node(str(GEO.hasGeometry)), node(data + e.id + GEOMETRY))
+                yield ox.Triple(subject, has_geometry, node(data + e.id + GEOMETRY))
         for article in e.articles:
-            yield ox.Triple(subject, node(str(HKG.mentionedIn)), node(str(article_iri(article))))
+            yield ox.Triple(subject, hkg("mentionedIn"), article_node(article))
         for r in heads.get(e.id, ()):
-            yield ox.Triple(subject, node(str(HKG[r.kind])), node(data + r.tail))
+            yield ox.Triple(subject, hkg(r.kind), node(data + r.tail))
 
     def geometry_triples(e, point: tuple[float, float]) -> Iterator[ox.Triple]:
         subject = node(data + e.id + GEOMETRY)
-        yield ox.Triple(subject, a, node(str(GEO.Geometry)))
-        yield ox.Triple(subject, node(str(GEO.asWKT)),
-                        ox.Literal(f"POINT({_decimal(point[0])} {_decimal(point[1])})",
-                                   datatype=node(str(GEO.wktLiteral))))
+        yield ox.Triple(subject, a, geometry)
+        yield ox.Triple(subject, as_wkt,
+                        ox.Literal(f"POINT({_decimal(point[0])} {_decimal(point[1])})", datatype=wkt))
 
     def assertion_triples(statement: str, r, ev) -> Iterator[ox.Triple]:
-        subject, source = node(statement), node(str(article_iri(ev.article)))
-        yield ox.Triple(subject, a, node(str(HKG.Assertion)))
+        subject, source = node(statement), article_node(ev.article)
+        yield ox.Triple(subject, a, hkg("Assertion"))
         yield ox.Triple(subject, a, prov_entity)
-        yield ox.Triple(subject, node(str(RDF.subject)), node(data + r.head))
-        yield ox.Triple(subject, node(str(RDF.predicate)), node(str(HKG[r.kind])))
-        yield ox.Triple(subject, node(str(RDF.object)), node(data + r.tail))
-        yield ox.Triple(subject, node(str(HKG.evidenceText)), text(ev.sentence))
-        yield ox.Triple(subject, node(str(HKG.evidenceArticle)), source)
-        yield ox.Triple(subject, node(str(PROV.wasDerivedFrom)), source)
+        yield ox.Triple(subject, subject_of, node(data + r.head))
+        yield ox.Triple(subject, predicate_of, hkg(r.kind))
+        yield ox.Triple(subject, object_of, node(data + r.tail))
+        yield ox.Triple(subject, hkg("evidenceText"), text(ev.sentence))
+        yield ox.Triple(subject, hkg("evidenceArticle"), source)
+        yield ox.Triple(subject, derived_from, source)
 
     names = {e.id for e in kg.entities}
     # A publisher is an organisation; with several entities of that name the choice is by type, then id.
@@ -166,7 +189,7 @@ def _triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
     # Each subject IRI and the makers of its triples (an IRI can come twice: the set merges them).
     subjects: dict[str, list[tuple]] = {}
     for art in kg.articles:
-        subjects.setdefault(str(article_iri(art.id)), []).append((article_triples, art))
+        subjects.setdefault(article_node(art.id).value, []).append((article_triples, art))
     for e in kg.entities:
         subjects.setdefault(data + e.id, []).append((entity_triples, e))
         place = lexicon.places().get(e.name) if e.type == "Place" else None

@@ -5,7 +5,8 @@ of the article they belong to.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 PERSON_TYPES = ("Doctor", "Patient", "Official", "Person")
 ORG_TYPES = ("Hospital", "Department", "MedicalTeam", "GovernmentAgency", "Organization")
@@ -27,6 +28,26 @@ RELATION_ENDS = {
 }
 
 
+def _quick_pickle(cls):
+    """Pickle a frozen slotted dataclass by its field values in declaration order, with the
+    field names worked out once: dataclasses' own __getstate__/__setstate__ call fields() for
+    every object, which doubled the time a file's extractions take to pass from a worker."""
+    names = tuple(f.name for f in fields(cls))
+    values = attrgetter(*names)
+    assign = object.__setattr__
+
+    def __getstate__(self):
+        return values(self)
+
+    def __setstate__(self, state):
+        for name, value in zip(names, state):
+            assign(self, name, value)
+
+    cls.__getstate__, cls.__setstate__ = __getstate__, __setstate__
+    return cls
+
+
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Document:
     """One input file, decoded."""
@@ -37,6 +58,7 @@ class Document:
     encoding: str
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
@@ -44,6 +66,7 @@ class Sentence:
     text: str
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Article:
     """One story: a file, or one of the stories of a newsletter file."""
@@ -57,6 +80,7 @@ class Article:
     sentences: tuple[Sentence, ...] = ()
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A span of an article's text that names an entity."""
@@ -74,6 +98,7 @@ class Mention:
         return self.name or self.text
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Candidates:
     """What the rules and the off-the-shelf taggers propose for one article, before the trained
@@ -85,6 +110,7 @@ class Candidates:
     lac_places: tuple[tuple[int, int], ...] = ()  # (start, end) of LAC's place (LOC) words
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
     article: str
@@ -93,6 +119,7 @@ class Evidence:
     end: int = 0
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class MentionRelation:
     """A relation between two mentions, as found by the relation rules."""
@@ -103,6 +130,7 @@ class MentionRelation:
     evidence: Evidence
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Entity:
     id: str  # stable: derived from type and canonical name
@@ -113,6 +141,7 @@ class Entity:
     date: str | None = None
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Relation:
     head: str  # entity id
@@ -121,6 +150,7 @@ class Relation:
     evidence: tuple[Evidence, ...] = field(default=())
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """What the extractor found in one article."""
@@ -130,6 +160,7 @@ class Extraction:
     relations: tuple[MentionRelation, ...]
 
 
+@_quick_pickle
 @dataclass(frozen=True, slots=True)
 class KnowledgeGraph:
     """Resolved entities and relations of a whole build."""
