@@ -106,7 +106,7 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         if key not in pairs:
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
     for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
-                                _relative_area_pairs(article, by_sentence)):
+                                _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
@@ -122,6 +122,22 @@ def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[
                 if head.key != tail.key and at != to:
                     later = article.sentences[max(at, to)]
                     yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
+
+
+def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """A body named for where its aid goes (援藏医疗队, 帮扶威宁医疗队) and each body or place of
+    another sentence it names that way (西藏自治区日喀则市人民医院, 威宁县): a story of aid names the
+    team in one sentence and the place or hospital it serves in others. The evidence is the later
+    sentence. `by_sentence`: each sentence's mentions."""
+    heads, tails = PAIR_ENDS["aidedBy"]
+    placed = [(index, m) for index, inside in enumerate(by_sentence) for m in inside]
+    for to, tail in placed:
+        if tail.label not in tails:
+            continue
+        for at, head in placed:
+            if at != to and head.label in heads and head.key != tail.key and aims_at(tail.key, head.key):
+                later = article.sentences[max(at, to)]
+                yield Pair(head, "aidedBy", tail, Evidence(article.id, later.text, later.start, later.end), False)
 
 
 def _named(by_sentence: list[list[Mention]], labels: tuple[str, ...]
@@ -290,10 +306,29 @@ def _name_features(head: str, tail: str) -> list[str]:
         if short != full and is_subsequence(short, full):
             found.append("name=subsequence")  # most likely one body, named twice
         for name, other, tag in ((tail, head, "t"), (head, tail, "h")):
-            at = name.find("援")
-            if at >= 0 and name[at + 1:at + 2] and name[at + 1:at + 2] in other[:3]:
+            if aims_at(name, other):
                 found.append(f"name=aim-in-{tag}")
     return found
+
+
+def aims_at(name: str, other: str) -> bool:
+    """Whether a body named for its aid (援马里医疗队, 帮扶威宁医疗队) names `other` as where it
+    goes: the first character after the aid word is among other's first three."""
+    for word in _aid_words():
+        at = name.find(word)
+        if at >= 0:
+            aim = name[at + len(word):at + len(word) + 1]
+            return bool(aim) and aim in other[:3]
+    return False
+
+
+@lru_cache(maxsize=1)
+def _aid_words() -> tuple[str, ...]:
+    """援 and the trigger lexicon's words of aid that name where it goes (帮扶威宁, 对口支援英吉沙;
+    not 合作 or 指导, which name events), longest first."""
+    words = {e.term for e in lexicon.load("triggers.tsv")
+             if e.type == "aidedBy" and "…" not in e.term and ("援" in e.term or "帮扶" in e.term)}
+    return tuple(sorted(words | {"援"}, key=lambda w: (-len(w), w)))
 
 
 # A body's rank in the health system, from what its name says (who aids whom runs downhill: a
