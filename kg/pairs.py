@@ -125,8 +125,8 @@ def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[
 
 
 def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
-    """A body named for where its aid goes (援藏医疗队, 帮扶威宁医疗队) and each body or place of
-    another sentence it names that way (西藏自治区日喀则市人民医院, 威宁县): a story of aid names the
+    """A body named for where its aid goes (援川医疗队, 帮扶青川医疗队) and each body or place of
+    another sentence it names that way (四川省人民医院, 青川县): a story of aid names the
     team in one sentence and the place or hospital it serves in others. The evidence is the later
     sentence. `by_sentence`: each sentence's mentions."""
     heads, tails = PAIR_ENDS["aidedBy"]
@@ -312,7 +312,7 @@ def _name_features(head: str, tail: str) -> list[str]:
 
 
 def aims_at(name: str, other: str) -> bool:
-    """Whether a body named for its aid (援马里医疗队, 帮扶威宁医疗队) names `other` as where it
+    """Whether a body named for its aid (援马里医疗队, 帮扶青川医疗队) names `other` as where it
     goes: the first character after the aid word is among other's first three."""
     for word in _aid_words():
         at = name.find(word)
@@ -324,7 +324,7 @@ def aims_at(name: str, other: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _aid_words() -> tuple[str, ...]:
-    """援 and the trigger lexicon's words of aid that name where it goes (帮扶威宁, 对口支援英吉沙;
+    """援 and the trigger lexicon's words of aid that name where it goes (帮扶青川, 对口支援剑阁;
     not 合作 or 指导, which name events), longest first."""
     words = {e.term for e in lexicon.load("triggers.tsv")
              if e.type == "aidedBy" and "…" not in e.term and ("援" in e.term or "帮扶" in e.term)}

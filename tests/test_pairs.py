@@ -144,17 +144,17 @@ def test_pairs_features_say_what_one_name_says_of_the_other(make_article) -> Non
 
 
 def test_pairs_a_team_named_for_where_it_goes_is_weighed_with_it_across_sentences(make_article) -> None:
-    article = make_article("广州市帮扶威宁医疗队抵达。威宁县人民医院举行欢迎会。青川县人民医院派出专家。")
+    article = make_article("广元市帮扶青川医疗队抵达。青川县人民医院举行欢迎会。剑阁县人民医院派出专家。")
     text = article.text
-    team = Mention(article.id, 0, 10, "MedicalTeam", "广州市帮扶威宁医疗队", "广州市帮扶威宁医疗队")
+    team = Mention(article.id, 0, 10, "MedicalTeam", "广元市帮扶青川医疗队", "广元市帮扶青川医疗队")
     served, other = (Mention(article.id, text.index(n), text.index(n) + len(n), "Hospital", n, n)
-                     for n in ("威宁县人民医院", "青川县人民医院"))
+                     for n in ("青川县人民医院", "剑阁县人民医院"))
     mentions = (team, served, other)
     pairs = {(p.head.text, p.kind, p.tail.text): p for p in candidate_pairs(article, mentions, ())}
-    aid = pairs[("威宁县人民医院", "aidedBy", "广州市帮扶威宁医疗队")]
-    assert aid.evidence.sentence.startswith("威宁县") and not aid.rule  # the later sentence
+    aid = pairs[("青川县人民医院", "aidedBy", "广元市帮扶青川医疗队")]
+    assert aid.evidence.sentence.startswith("青川县") and not aid.rule  # the later sentence
     assert {"cross-sentence", "name=aim-in-t"} <= set(pair_features(aid, article, mentions))
-    assert ("青川县人民医院", "aidedBy", "广州市帮扶威宁医疗队") not in pairs  # not where it goes
+    assert ("剑阁县人民医院", "aidedBy", "广元市帮扶青川医疗队") not in pairs  # not where it goes
 
 
 def test_pairs_features_know_a_short_form_of_the_other_end(make_article) -> None:
