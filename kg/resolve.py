@@ -213,7 +213,7 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                     continue
                 target = name
                 for _ in range(3):  # 县医院 → 青川县医院 → 青川县人民医院
-                    target = _expand(group, target, counter) or target
+                    target = _expand(group, target, counter, names.get("Place")) or target
                 if declared.get(target) in counter:  # 市人民医院 → 广元市人民医院, 广元市中心医院's other name
                     target = declared[target]
                 target = longest.get((group, _abbreviate(target)), target)
@@ -234,7 +234,10 @@ def _other_names(article: Article, mentions: list[Mention]) -> Iterator[tuple[st
             yield other.key, body.key
 
 
-def _expand(group: str, name: str, counter: Counter) -> str | None:
+def _expand(group: str, name: str, counter: Counter, places: Counter | None = None) -> str | None:
+    """The one full name of the file (`counter`: its names of the group) that `name` is a
+    shorter form of, or None; `places`: the file's place names, to choose among full names that
+    differ in their area."""
     if group == "Person":
         if len(name) == 2 and name[0] in FAMILIAR:  # 小周, 老周: the one 周 the file names in full
             longer = [n for n in counter if len(n) >= 2 and n[0] == name[1] and n[0] not in FAMILIAR]
@@ -280,8 +283,23 @@ def _expand(group: str, name: str, counter: Counter) -> str | None:
         options = [n for n in options if n.endswith(name[-2:])]
     if len(options) > 1:  # 晨光医院: 某某大学晨光医院 (the name whole at its end) rather than 晨光医院北院区
         options = [n for n in options if n.endswith(name)] or options
+    if len(options) > 1 and name[0] in SHORT_LEAD and places:
+        options = _of_likeliest_area(options, name, places)
     # a short form that still fits two full names (市一院: 广元市第一医院 or 西安市第一医院) is left alone
     return options[0] if len(options) == 1 else None
+
+
+def _of_likeliest_area(options: list[str], name: str, places: Counter) -> list[str]:
+    """Of the full names a relative name fits (市人民医院: 甲市人民医院, 乙市人民医院), those whose
+    area (甲市) the file names most often, when one area is named more than the others: a story
+    about a city's hospital keeps naming the city."""
+    area = {n: n[:len(n) - len(name) + 1] for n in options if n.endswith(name)}
+    if len(area) != len(options):
+        return options
+    counts = {n: places.get(a, 0) + places.get(a[:-1], 0) for n, a in area.items()}
+    top = max(counts.values())
+    best = [n for n in options if counts[n] == top]
+    return best if top > 0 and len(best) == 1 else options
 
 
 @lru_cache(maxsize=1)

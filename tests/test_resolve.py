@@ -286,3 +286,15 @@ def test_resolve_a_person_called_by_surname(people, expected) -> None:
     text = "，".join(people) + "。"
     kg = _resolved(text, [(name, "Person") for name in people])
     assert sorted((e.name, e.aliases) for e in kg.entities) == sorted(expected), _describe(kg)
+
+
+def test_resolve_a_relative_name_fits_the_hospital_of_the_area_the_story_keeps_naming() -> None:
+    """市人民医院 with 广元市人民医院 and 绵阳市人民医院 in the file: the one of the city named most;
+    with both cities named as often, it is left alone."""
+    hospitals = [("广元市人民医院", "Hospital"), ("绵阳市人民医院", "Hospital"), ("市人民医院", "Hospital")]
+    text = "广元市人民医院邀请绵阳市人民医院专家。广元市地处川北，广元百姓就医方便。市人民医院表示欢迎。"
+    kg = _resolved(text, hospitals + [("广元市", "Place"), ("广元", "Place")])
+    assert ("广元市人民医院", ("市人民医院",)) in [(e.name, e.aliases) for e in kg.entities], _describe(kg)
+    text = "广元市人民医院邀请绵阳市人民医院专家。广元市与绵阳市相邻。市人民医院表示欢迎。"
+    kg = _resolved(text, hospitals + [("广元市", "Place"), ("绵阳市", "Place")])
+    assert "市人民医院" in [e.name for e in kg.entities], _describe(kg)
