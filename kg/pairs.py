@@ -106,7 +106,8 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         if key not in pairs:
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
     for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
-                                _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence)):
+                                _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence),
+                                _credit_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
@@ -140,6 +141,45 @@ def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[P
                 yield Pair(head, "aidedBy", tail, Evidence(article.id, later.text, later.start, later.end), False)
 
 
+@lru_cache(maxsize=1)
+def _outlet_end() -> re.Pattern:
+    """How a news outlet's name ends, as the rules read outlets (日报, 新闻网, 客户端, 时刻)."""
+    from .entities import MEDIA_END  # entities loads this module's model: imported when first used
+
+    return re.compile(rf"{MEDIA_END}$")
+
+
+@lru_cache(maxsize=1)
+def _credited() -> re.Pattern:
+    """The end of a line's text before a name its credit gives (记者 王鑫 邹丽, （通讯员：张三、李四）):
+    a byline role of the title lexicon, then only names and separators."""
+    roles = sorted((e.term for e in lexicon.load("titles.tsv") if "byline" in e.note), key=lambda t: (-len(t), t))
+    names = r"(?:[\u4e00-\u9fff·]{2,6}[\s、，,/|｜]+)*"
+    return re.compile(rf"(?:{'|'.join(map(re.escape, roles))})[\s:：|｜]*{names}$")
+
+
+def _credit_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """Each person a story's credits name (记者 王鑫) and each news outlet it names (某某日报,
+    某某网: an organisation with a news outlet's ending) in another sentence: reporters work at the
+    outlet the dateline or the source line names. The evidence is the person's sentence.
+    `by_sentence`: each sentence's mentions."""
+    outlet_end = _outlet_end()
+    outlets = [(index, m) for index, inside in enumerate(by_sentence) for m in inside
+               if m.label == "Organization" and outlet_end.search(m.key)]
+    if not outlets:
+        return
+    text, credited = article.text, _credited()
+    for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
+        for person in (m for m in inside if m.label in PERSON_LABELS):
+            line = text[text.rfind("\n", 0, person.start) + 1:person.start]
+            if not credited.search(line):
+                continue
+            evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+            for at, outlet in outlets:
+                if at != index:
+                    yield Pair(person, "worksAt", outlet, evidence, False)
+
+
 def _named(by_sentence: list[list[Mention]], labels: tuple[str, ...]
            ) -> tuple[dict[str, int], dict[str, tuple[int, Mention]]]:
     """How often the story names each name of these labels, and where first (sentence index,
@@ -171,6 +211,9 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
         for doctor in (m for m in inside if m.label == "Doctor"):
             yield Pair(doctor, "worksAt", body, evidence, False)
+
+
+PERSON_LABELS = ("Doctor", "Official", "Person", "Patient")
 
 
 # A body named relative to its area (县人民医院, 市卫健局, 区委) lies in the area of that level the

@@ -157,6 +157,17 @@ def test_pairs_a_team_named_for_where_it_goes_is_weighed_with_it_across_sentence
     assert ("剑阁县人民医院", "aidedBy", "广元市帮扶青川医疗队") not in pairs  # not where it goes
 
 
+def test_pairs_a_storys_credited_reporters_are_weighed_with_its_news_outlet(make_article) -> None:
+    article = make_article("院长周明远出席义诊。\n（记者 王立新 通讯员 赵丽）\n来源：川北日报")
+    text = article.text
+    people = [Mention(article.id, text.index(n), text.index(n) + len(n), "Person", n, n) for n in ("周明远", "王立新", "赵丽")]
+    outlet = Mention(article.id, text.index("川北日报"), text.index("川北日报") + 4, "Organization", "川北日报", "川北日报")
+    pairs = {(p.head.text, p.kind, p.tail.text): p for p in candidate_pairs(article, (*people, outlet), ())}
+    assert ("王立新", "worksAt", "川北日报") in pairs and ("赵丽", "worksAt", "川北日报") in pairs
+    assert pairs[("赵丽", "worksAt", "川北日报")].evidence.sentence.startswith("（记者")  # the person's sentence
+    assert ("周明远", "worksAt", "川北日报") not in pairs  # named, not credited
+
+
 def test_pairs_features_know_a_short_form_of_the_other_end(make_article) -> None:
     text = "江苏省人民医院（省人医）与青川县人民医院签约。"
     article = make_article(text)
