@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import lexicon
-from .model import ORG_TYPES, RELATION_ENDS, Article, Evidence, Mention, MentionRelation
+from .model import ORG_TYPES, PERSON_TYPES, RELATION_ENDS, Article, Evidence, Mention, MentionRelation
 from .models import linear_score, read_model
 from .resolve import is_subsequence
 
@@ -151,7 +151,7 @@ def _outlet_end() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _credited() -> re.Pattern:
-    """The end of a line's text before a name its credit gives (记者 王鑫 邹丽, （通讯员：张三、李四）):
+    """The end of a line's text before a name its credit gives (记者 张三 李四, （通讯员：王五、赵六）):
     a byline role of the title lexicon, then only names and separators."""
     roles = sorted((e.term for e in lexicon.load("titles.tsv") if "byline" in e.note), key=lambda t: (-len(t), t))
     names = r"(?:[\u4e00-\u9fff·]{2,6}[\s、，,/|｜]+)*"
@@ -159,7 +159,7 @@ def _credited() -> re.Pattern:
 
 
 def _credit_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
-    """Each person a story's credits name (记者 王鑫) and each news outlet it names (某某日报,
+    """Each person a story's credits name (记者 张三) and each news outlet it names (某某日报,
     某某网: an organisation with a news outlet's ending) in another sentence: reporters work at the
     outlet the dateline or the source line names. The evidence is the person's sentence.
     `by_sentence`: each sentence's mentions."""
@@ -170,7 +170,7 @@ def _credit_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterato
         return
     text, credited = article.text, _credited()
     for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
-        for person in (m for m in inside if m.label in PERSON_LABELS):
+        for person in (m for m in inside if m.label in PERSON_TYPES):
             line = text[text.rfind("\n", 0, person.start) + 1:person.start]
             if not credited.search(line):
                 continue
@@ -211,9 +211,6 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
         evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
         for doctor in (m for m in inside if m.label == "Doctor"):
             yield Pair(doctor, "worksAt", body, evidence, False)
-
-
-PERSON_LABELS = ("Doctor", "Official", "Person", "Patient")
 
 
 # A body named relative to its area (县人民医院, 市卫健局, 区委) lies in the area of that level the
