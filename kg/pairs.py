@@ -133,10 +133,11 @@ def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[P
     heads, tails = PAIR_ENDS["aidedBy"]
     placed = [(index, m) for index, inside in enumerate(by_sentence) for m in inside]
     for to, tail in placed:
-        if tail.label not in tails:
+        aim = _aim_of(tail.key) if tail.label in tails else ""
+        if not aim:
             continue
         for at, head in placed:
-            if at != to and head.label in heads and head.key != tail.key and aims_at(tail.key, head.key):
+            if at != to and head.label in heads and head.key != tail.key and aim in head.key[:3]:
                 later = article.sentences[max(at, to)]
                 yield Pair(head, "aidedBy", tail, Evidence(article.id, later.text, later.start, later.end), False)
 
@@ -354,12 +355,17 @@ def _name_features(head: str, tail: str) -> list[str]:
 def aims_at(name: str, other: str) -> bool:
     """Whether a body named for its aid (援马里医疗队, 帮扶青川医疗队) names `other` as where it
     goes: the first character after the aid word is among other's first three."""
+    aim = _aim_of(name)
+    return bool(aim) and aim in other[:3]
+
+
+def _aim_of(name: str) -> str:
+    """The first character after the first aid word a name holds (川 of 援川医疗队), or ""."""
     for word in _aid_words():
         at = name.find(word)
         if at >= 0:
-            aim = name[at + len(word):at + len(word) + 1]
-            return bool(aim) and aim in other[:3]
-    return False
+            return name[at + len(word):at + len(word) + 1]
+    return ""
 
 
 @lru_cache(maxsize=1)
