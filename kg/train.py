@@ -53,6 +53,8 @@ CONFIG = {
     "person_types": {"C": 1.0},
     "cv_folds": 5,
 }
+
+
 @dataclass(frozen=True)
 class GoldEntity:
     id: str
