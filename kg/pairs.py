@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import lexicon
-from .model import ORG_TYPES, PERSON_TYPES, RELATION_ENDS, Article, Evidence, Mention, MentionRelation
+from .model import ORG_TYPES, PERSON_TYPES, RELATION_ENDS, Article, Evidence, Mention, MentionRelation, Sentence
 from .models import linear_score, read_model
 from .resolve import is_subsequence
 
@@ -83,7 +83,7 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     by_sentence = [[m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
                    for sentence in article.sentences]
     for sentence, inside in zip(article.sentences, by_sentence):
-        evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+        evidence = _evidence(article, sentence)
         events = [m for m in inside if m.label == "Event"]
         if not events and last_event is not None:
             # 会上，…: people and bodies of a sentence that names no event may be at the last one
@@ -112,6 +112,11 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     return list(pairs.values())
 
 
+def _evidence(article: Article, sentence: Sentence) -> Evidence:
+    """A pair's evidence: the sentence it is read from."""
+    return Evidence(article.id, sentence.text, sentence.start, sentence.end)
+
+
 def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Doctor and patient, patient and condition, named in different sentences of the story (a
     story of care names the doctor in one sentence and what was done for the patient in another);
@@ -122,7 +127,7 @@ def _care_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[
             for to, tail in ((i, m) for i, m in placed if m.label in tails):
                 if head.key != tail.key and at != to:
                     later = article.sentences[max(at, to)]
-                    yield Pair(head, kind, tail, Evidence(article.id, later.text, later.start, later.end), False)
+                    yield Pair(head, kind, tail, _evidence(article, later), False)
 
 
 def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
@@ -139,7 +144,7 @@ def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[P
         for at, head in placed:
             if at != to and head.label in heads and head.key != tail.key and aim in head.key[:3]:
                 later = article.sentences[max(at, to)]
-                yield Pair(head, "aidedBy", tail, Evidence(article.id, later.text, later.start, later.end), False)
+                yield Pair(head, "aidedBy", tail, _evidence(article, later), False)
 
 
 @lru_cache(maxsize=1)
@@ -175,7 +180,7 @@ def _credit_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterato
             line = text[text.rfind("\n", 0, person.start) + 1:person.start]
             if not credited.search(line):
                 continue
-            evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+            evidence = _evidence(article, sentence)
             for at, outlet in outlets:
                 if at != index:
                     yield Pair(person, "worksAt", outlet, evidence, False)
@@ -209,7 +214,7 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
     for sentence, inside in zip(article.sentences, by_sentence):
         if any(m.key == top and m.label in STORY_BODY_TYPES for m in inside):
             continue
-        evidence = Evidence(article.id, sentence.text, sentence.start, sentence.end)
+        evidence = _evidence(article, sentence)
         for doctor in (m for m in inside if m.label == "Doctor"):
             yield Pair(doctor, "worksAt", body, evidence, False)
 
@@ -237,8 +242,7 @@ def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> 
             places = most.get(body.key[:1], ()) if body.label in AREA_BODY_TYPES else ()
             for at, place in places:
                 if at != index:
-                    yield Pair(body, "locatedIn", place,
-                               Evidence(article.id, sentence.text, sentence.start, sentence.end), False)
+                    yield Pair(body, "locatedIn", place, _evidence(article, sentence), False)
 
 
 def _bucket(n: int) -> str:
