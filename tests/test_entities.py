@@ -111,6 +111,9 @@ def test_entities_listed_names(typed_of) -> None:
     ("患者在心内科接受治疗。", "Department", "心内科"),
     ("青州市人民医院心血管内科开展新技术。", "Department", "心血管内科"),
     ("专家前往青州市开展义诊。", "Place", "青州市"),
+    # townships, from the Ministry of Civil Affairs' table (jieba alone splits some: 五/井镇)
+    ("专家前往弥河镇开展义诊。", "Place", "弥河镇"),
+    ("医疗队走进五井镇开展义诊。", "Place", "五井镇"),
     # a department stem with an ordinal, a medical modifier before a unit
     ("泌尿外二科主任孙立平查看病人。", "Department", "泌尿外二科"),
     ("心内二区护士长赵敏介绍情况。", "Department", "心内二区"),
@@ -121,6 +124,13 @@ def test_entities_listed_names(typed_of) -> None:
 def test_entities_organisations_and_places(mentions_of, text: str, label: str, name: str) -> None:
     mentions = mentions_of(text)
     assert _find(mentions, label, name), _describe(mentions)
+
+
+def test_entities_declared_short_name_is_proposed_where_it_stands(mentions_of) -> None:
+    text = "青州市人民医院（以下简称青医）与临朐县人民医院签约。青医将派出专家常驻。"
+    mentions = mentions_of(text)
+    later = text.rindex("青医")
+    assert [(m.start, m.label) for m in mentions if m.key == "青医"] == [(later, "Hospital")], _describe(mentions)
 
 
 def test_entities_event_name_keeps_words_jieba_tags_as_names(mentions_of) -> None:

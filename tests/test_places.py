@@ -25,6 +25,29 @@ def test_places_gazetteer_has_codes_and_points() -> None:
     assert lexicon.country_codes()["厄立特里亚"] == "ER"
 
 
+def test_places_gazetteer_has_townships_without_codes() -> None:
+    town = lexicon.places()["弥河镇"]
+    assert town.level == "town" and town.province == "山东省"
+    assert town.code == ""  # township codes are nine digits, not GB/T 2260's six
+    assert lexicon.places()["城关镇"].province == ""  # 82 of them, in many provinces
+    assert lexicon.places()["青州市"].level == "county"  # a township never displaces a division
+
+
+def test_places_gazetteer_has_capitals_abroad() -> None:
+    capital = lexicon.places()["内罗毕"]
+    assert capital.level == "city" and capital.province == "" and capital.code == ""
+    assert lexicon.places()["新加坡"].level == "country"  # a country keeps its own entry
+
+
+@pytest.mark.parametrize("form, name", [("阿坝州", "阿坝藏族羌族自治州"), ("阿坝", "阿坝藏族羌族自治州"),
+                                        ("松桃县", "松桃苗族自治县"), ("松桃自治县", "松桃苗族自治县"),
+                                        ("巴音郭楞州", "巴音郭楞蒙古自治州")])
+def test_places_gazetteer_reads_autonomous_divisions_without_their_peoples(form: str, name: str) -> None:
+    place = lexicon.places()[form]
+    assert place.name == name and place.code
+    assert lexicon.places()[name] is place
+
+
 @pytest.fixture(scope="module")
 def store(examples_build: Path) -> ox.Store:
     return load_store(examples_build)

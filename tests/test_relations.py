@@ -177,6 +177,13 @@ def test_relations_participation_refers_to_latest_event(relations_of) -> None:
     # a city by its short name (in the annotations, 18 of 25 such names were located there; six of
     # the other 7 were 中山大学's hospitals, seated in Guangzhou)
     ("厦门大学附属第一医院开展义诊。", "厦门大学附属第一医院", "厦门市"),
+    # each level a name states, in full, one after another
+    ("四川省广元市中心医院开展义诊。", "四川省广元市中心医院", "四川省"),
+    ("四川省广元市中心医院开展义诊。", "四川省广元市中心医院", "广元市"),
+    # a committee of a party: its area stands after the party's name
+    ("中共临朐县委统战部组织专家义诊。", "中共临朐县委统战部", "临朐县"),
+    # an autonomous division written without its peoples
+    ("阿坝州人民医院开展义诊。", "阿坝州人民医院", "阿坝藏族羌族自治州"),
 ])
 def test_relations_located_in_place_prefix(relations_of, text: str, org: str, place: str) -> None:
     mentions, relations = relations_of(text)
