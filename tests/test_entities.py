@@ -120,6 +120,9 @@ def test_entities_listed_names(typed_of) -> None:
     ("神经内科一病区收治患者。", "Department", "神经内科一病区"),
     ("介入手术室护士周红准备器械。", "Department", "介入手术室"),
     ("外周介入科开展新技术。", "Department", "外周介入科"),
+    # a health authority under its older name is a government body
+    ("山东省卫生厅派出医疗队。", "GovernmentAgency", "山东省卫生厅"),
+    ("潍坊市卫生计生委主任出席。", "GovernmentAgency", "潍坊市卫生计生委"),
 ])
 def test_entities_organisations_and_places(mentions_of, text: str, label: str, name: str) -> None:
     mentions = mentions_of(text)
