@@ -30,8 +30,8 @@ from .clean import CJK
 from .lac import PersonTagger
 from .model import ORG_TYPES, Article, Mention, Sentence
 from .pairs import load_model
-from .resolve import ABBREVIATION
 from .persons import load_model as load_person_model
+from .resolve import ABBREVIATION
 from .tagger import load_tagger
 from .split import MONTH_DAY, resolve_date
 
