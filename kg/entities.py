@@ -31,7 +31,7 @@ from .lac import PersonTagger
 from .model import ORG_TYPES, Article, Mention, Sentence
 from .pairs import load_model
 from .persons import load_model as load_person_model
-from .resolve import ABBREVIATION
+from .resolve import declarations
 from .tagger import load_tagger
 from .split import MONTH_DAY, resolve_date
 
@@ -277,17 +277,13 @@ def _declared_short_names(article: Article, found: list[Mention]) -> Iterator[Me
     the article itself says the word names that body, wherever it stands."""
     text = article.text
     taken = [(m.start, m.end) for m in found if m.end > m.start]
-    for match in ABBREVIATION.finditer(text):
-        body = [m for m in found if m.end <= match.start() and match.start() - m.end <= 1
-                and m.label in ORG_TYPES]
-        if not body:
-            continue
+    for match, body in declarations(text, found, lambda m: m.label in ORG_TYPES):
         short = match.group(1)
         for use in re.finditer(re.escape(short), text[match.end():]):
             start, end = match.end() + use.start(), match.end() + use.end()
             if not any(s < end and start < e for s, e in taken):
                 taken.append((start, end))
-                yield Mention(article.id, start, end, body[-1].label, short, short)
+                yield Mention(article.id, start, end, body.label, short, short)
 
 
 # What LAC labels that extraction reads: people and places (its ORG words as a tagger feature

@@ -363,6 +363,7 @@ def aims_at(name: str, other: str) -> bool:
     return bool(aim) and aim in other[:3]
 
 
+@lru_cache(maxsize=4096)  # asked for both names of every candidate pair: once per name
 def _aim_of(name: str) -> str:
     """The first character after the first aid word a name holds (川 of 援川医疗队), or ""."""
     for word in _aid_words():

@@ -19,7 +19,7 @@ import hashlib
 import re
 from functools import lru_cache
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from . import lexicon
 from .model import (RELATION_ENDS, Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention,
@@ -186,11 +186,9 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
         in_article[m.article].append(m)
     declared: dict[str, str] = {}
     for article in by_article.values():
-        for match in ABBREVIATION.finditer(article.text):
-            before = [m for m in in_article[article.id] if m.end <= match.start()
-                      and match.start() - m.end <= 1 and group_of(m.label) != "Person"]
-            if before:
-                declared[match.group(1)] = before[-1].key
+        for match, body in declarations(article.text, in_article[article.id],
+                                        lambda m: group_of(m.label) != "Person"):
+            declared[match.group(1)] = body.key
         declared.update((other, name) for other, name in _other_names(article, in_article[article.id])
                         if other not in declared)
     # across files: 国家卫健委 in one and 国家卫生健康委 in another are one body
@@ -220,6 +218,18 @@ def _canonical_names(mentions: list[Mention], by_article: dict[str, Article]) ->
                 if target != name:
                     result[(group, name, file)] = target
     return result
+
+
+def declarations(text: str, mentions: Iterable[Mention], accept: Callable[[Mention], bool]
+                 ) -> Iterator[tuple[re.Match, Mention]]:
+    """Each short name the text declares (某某医院（以下简称某院）: the match, its name in group 1)
+    with the mention it names: the last of the `mentions` that `accept` takes ending right
+    before the declaration."""
+    mentions = list(mentions)
+    for match in ABBREVIATION.finditer(text):
+        before = [m for m in mentions if m.end <= match.start() and match.start() - m.end <= 1 and accept(m)]
+        if before:
+            yield match, before[-1]
 
 
 def _other_names(article: Article, mentions: list[Mention]) -> Iterator[tuple[str, str]]:
