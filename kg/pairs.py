@@ -2,7 +2,9 @@
 
 The rules of `kg.relations` propose relations; this stage weighs every candidate pair instead: each
 ordered pair of mentions in a sentence whose types fit a relation kind, plus every pair a rule
-proposed (the publisher, bylines and titles reach across sentences). A logistic regression per
+proposed (the publisher, bylines and titles reach across sentences), plus the pairs a story makes
+across its sentences (doctor and patient, its body and its doctors, its people and the event it
+names most, the bodies of a story of aid, a team and where it is sent). A logistic regression per
 kind (trained with scikit-learn by `kg.train`, applied here as a plain dot product, so a build does
 not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
 order, the distance, the words between and around, the trigger words and where they stand, the
@@ -39,6 +41,9 @@ ONE_TAIL = ("partOf",)
 ONE_EMPLOYER = ("Hospital",)
 # The kinds whose tail may be the event a previous sentence named.
 EARLIER_EVENT_KINDS = ("participatedIn", "hosted")
+# The kinds whose tail may be the event the story names most, from any sentence that does not name
+# it (hosted too scored lower: the story's organiser is named where its event is).
+MAIN_EVENT_KINDS = ("participatedIn",)
 # Pairs further apart than this in one sentence are not weighed unless a rule proposed them.
 MAX_GAP = 120
 # The bodies a story may be about, whose doctors it names in sentences of their own (a hospital
@@ -82,16 +87,21 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     last_event: Mention | None = None
     by_sentence = [[m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
                    for sentence in article.sentences]
+    main_event = _main_event(by_sentence)
     for sentence, inside in zip(article.sentences, by_sentence):
         evidence = _evidence(article, sentence)
         events = [m for m in inside if m.label == "Event"]
-        if not events and last_event is not None:
-            # 会上，…: people and bodies of a sentence that names no event may be at the last one
+        # 会上，…: people and bodies of a sentence that names no event may be at the last one;
+        # people of a sentence that does not name the story's main event, at that one
+        earlier = [] if events or last_event is None else [(last_event, EARLIER_EVENT_KINDS)]
+        if main_event is not None and not any(m.key == main_event.key for m in events):
+            earlier.append((main_event, MAIN_EVENT_KINDS))
+        for event, kinds in earlier:
             for head in inside:
-                for kind in EARLIER_EVENT_KINDS:
+                for kind in kinds:
                     if head.label in PAIR_ENDS[kind][0]:
-                        key = (id(head), kind, id(last_event))
-                        pairs.setdefault(key, Pair(head, kind, last_event, evidence, key in voted))
+                        key = (id(head), kind, id(event))
+                        pairs.setdefault(key, Pair(head, kind, event, evidence, key in voted))
         last_event = events[-1] if events else last_event
         for head in inside:
             for tail in inside:
@@ -107,9 +117,19 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
             pairs[key] = Pair(r.head, r.kind, r.tail, r.evidence, True)
     for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
                                 _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence),
+                                _aid_story_pairs(article, by_sentence),
                                 _credit_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
+
+
+def _main_event(by_sentence: list[list[Mention]]) -> Mention | None:
+    """The event a story names most (twice at least; of a tie, the first named): its first mention."""
+    counts, first = _named(by_sentence, ("Event",))
+    if not counts:
+        return None
+    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
+    return first[top][1] if counts[top] >= 2 else None
 
 
 def _evidence(article: Article, sentence: Sentence) -> Evidence:
@@ -145,6 +165,27 @@ def _aim_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[P
             if at != to and head.label in heads and head.key != tail.key and aim in head.key[:3]:
                 later = article.sentences[max(at, to)]
                 yield Pair(head, "aidedBy", tail, _evidence(article, later), False)
+
+
+AID_STORY_MENTIONS = 2  # how often a story names a body it is about
+
+
+def _aid_story_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """In a story of aid (one of the trigger lexicon's aid words in it), each two bodies or places
+    it keeps naming (twice at least) that no sentence names together (those pairs are weighed
+    already): a story of 对口帮扶 names the aided hospital in one paragraph and the helper in
+    another; the rank of the two names says which way aid runs. The evidence is the later first
+    mention's sentence. `by_sentence`: each sentence's mentions."""
+    if not any(kind.startswith("aidedBy") for _, kind, _ in _trigger_hits(article.text)):
+        return
+    heads, tails = PAIR_ENDS["aidedBy"]
+    counts, first = _named(by_sentence, tuple(heads | tails))
+    kept = [key for key, n in counts.items() if n >= AID_STORY_MENTIONS]
+    together = {frozenset((a.key, b.key)) for inside in by_sentence for a in inside for b in inside}
+    for head_key, tail_key in itertools.permutations(kept, 2):
+        (at, head), (to, tail) = first[head_key], first[tail_key]
+        if head.label in heads and tail.label in tails and frozenset((head_key, tail_key)) not in together:
+            yield Pair(head, "aidedBy", tail, _evidence(article, article.sentences[max(at, to)]), False)
 
 
 @lru_cache(maxsize=1)

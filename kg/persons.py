@@ -47,9 +47,9 @@ def person_features(article: Article, mentions: tuple[Mention, ...],
         features = found.setdefault(m.key, {})
         counts[m.key] += 1
         features[f"lab={m.label}"] = None
-        for n in (1, 2, 3, 4):
+        for n in (1, 2):
             features[f"L{n}={text[max(0, m.start - n):m.start]}"] = None
-        for n in (1, 2, 3):
+        for n in (1, 2):
             features[f"R{n}={text[m.end:m.end + n]}"] = None
         for n in range(1, LONGEST_TITLE + 1):
             before, after = text[max(0, m.start - n):m.start], text[m.end:m.end + n]

@@ -3,7 +3,9 @@
 Mentions are grouped by type group and name. Names then merge when the text declares an
 abbreviation (`（以下简称川大五院）`) or gives a body's other name in brackets right after it
 (甲医院（乙医院）), when a short form is a subsequence of exactly one full name of the same file
-(市一院 → 广元市第一医院, 县卫健局 → 青川县卫健局; of several, the one that ends with it whole),
+(市一院 → 广元市第一医院, 县卫健局 → 青川县卫健局; of several, the one that ends with it whole)
+that keeps its kind of hospital (某县医院 is not 某县中医院) and, for a name relative to its area
+(市中心医院), whose area the file names no less often than any other area of that level,
 when the file names a body once with and once without the area it lies in or the university it
 belongs to first (浙江安吉县人民医院, 安吉县人民医院) or names its place without the level (青溪中心卫生院,
 青溪镇中心卫生院), when a foreign name is the first part of a full one (阿卜杜拉), and when 小周 or 老周
@@ -35,6 +37,8 @@ GROUP_SLUG = {"Hospital": "hospital", "Department": "department", "MedicalTeam":
 GENERIC_HOSPITAL = re.compile(r"[省市县区州镇乡]?(医院|卫生院|中医院)")
 PERSON_PRIORITY = ("Patient", "Doctor", "Official", "Person")
 SHORT_LEAD = set("省市县区州")
+# The kinds of hospital a short form may leave out (县医院 for 某县人民医院); any other kind it keeps.
+GENERAL_HOSPITAL_KINDS = ("医院", "人民医院", "中心医院", "总医院", "附属医院")
 AREA_LEVEL = set("省市县区州镇乡旗")
 FAMILIAR = set("小老")  # 小周, 老周: a person called by surname
 
@@ -270,12 +274,12 @@ def _expand(group: str, name: str, counter: Counter, places: Counter | None = No
         return same[0]
     suffixed = [n for n in counter if n != name and len(_abbreviate(n)) > len(short) and name[0] in SHORT_LEAD
                 and _abbreviate(n).endswith(short) and group != "Person"]
-    if len(suffixed) == 1:  # 市卫生健康委员会 → 广元市卫健委
+    if len(suffixed) == 1 and _area_fits(suffixed[0], _abbreviate(name), places):  # 市卫生健康委员会 → 广元市卫健委
         return suffixed[0]
     prefixed = [n for n in counter if len(n) > len(name) + 1 and n.endswith(name)
                 and (n[:-len(name)] in lexicon.places() or n[:-len(name)] in lexicon.university_seats())]
-    if len(prefixed) == 1:  # 浙江安吉县人民医院 and 安吉县人民医院: one body, its area (or university) named first
-        return prefixed[0]
+    if len(prefixed) == 1 and _area_fits(prefixed[0], name, places):
+        return prefixed[0]  # 浙江安吉县人民医院 and 安吉县人民医院: one body, its area (or university) named first
     levelled = [n for n in counter if len(n) == len(name) + 1 and any(
         n[at] in AREA_LEVEL and n[:at] + n[at + 1:] == name for at in range(2, len(name)))]
     if len(levelled) == 1:  # 青溪中心卫生院 and 青溪镇中心卫生院: the place named without its level
@@ -284,7 +288,8 @@ def _expand(group: str, name: str, counter: Counter, places: Counter | None = No
         return None
     options = [n for n in counter if len(n) > len(name) and n != name and (
         (n.endswith(name) and (name[0] in SHORT_LEAD or len(name) >= 4))
-        or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]))]
+        or (is_subsequence(name, n) and (n[0] == name[0] or name[0] in SHORT_LEAD) and name[-1] == n[-1]
+            and not _drops_kind(name, n)))]
     if len(options) > 1:  # 县医院: 青川县医院 and 青川县人民医院 are one hospital, the longer its name
         longest = max(options, key=len)
         if len({_abbreviate(n, hospitals=True) for n in options}) == 1:
@@ -296,7 +301,41 @@ def _expand(group: str, name: str, counter: Counter, places: Counter | None = No
     if len(options) > 1 and name[0] in SHORT_LEAD and places:
         options = _of_likeliest_area(options, name, places)
     # a short form that still fits two full names (市一院: 广元市第一医院 or 西安市第一医院) is left alone
-    return options[0] if len(options) == 1 else None
+    return options[0] if len(options) == 1 and _area_fits(options[0], name, places) else None
+
+
+def _area_fits(full: str, name: str, places: Counter | None) -> bool:
+    """Whether a relative name (市中心医院) may stand for a full name of its file that ends with it:
+    unless the file names another area of that level more often than the full name's own (市中心医院
+    in a story about 甲市 is not 乙市中心医院, even when that is the one such full name the file
+    gives). The full name's area counts with its longer names (甘南州: 甘南藏族自治州)."""
+    if name[0] not in SHORT_LEAD or not places or not full.endswith(name):
+        return True
+    area = full[:len(full) - len(name) + 1]
+    stem = area[:-1]
+
+    def own(place: str) -> bool:
+        return place == area or len(stem) >= 2 and place.startswith(stem)
+
+    named = sum(n for place, n in places.items() if own(place))
+    others = max((n for place, n in places.items()
+                  if len(place) >= 3 and place.endswith(name[0]) and not own(place)), default=0)
+    return named >= others
+
+
+@lru_cache(maxsize=1)
+def _hospital_kinds() -> tuple[str, ...]:
+    """How a hospital's name ends (the lexicon's Hospital suffixes), longest first."""
+    found = {e.term for e in lexicon.load("org_suffixes.tsv") if e.type == "Hospital"}
+    return tuple(sorted(found, key=lambda term: (-len(term), term)))
+
+
+def _drops_kind(short: str, full: str) -> bool:
+    """Whether a short form leaves out the kind of hospital a full name ends with: 某县医院 is not
+    某县中医院 or 某县妇幼保健院 (a general hospital's kind, 人民医院 or 中心医院, may go: 县医院 is
+    某县人民医院)."""
+    kind = next((k for k in _hospital_kinds() if full.endswith(k)), "")
+    return bool(kind) and kind not in GENERAL_HOSPITAL_KINDS and not short.endswith(kind)
 
 
 def _of_likeliest_area(options: list[str], name: str, places: Counter) -> list[str]:

@@ -50,7 +50,7 @@ CONFIG = {
     "tagger": {"c1": 0.1, "c2": 1.0, "max_iterations": 150, "feature.minfreq": 2,
                "feature.possible_transitions": True},
     "relations": {"C": 0.5, "folds": 5},
-    "person_types": {"C": 1.0},
+    "person_types": {"C": 3.0},
     "cv_folds": 5,
 }
 

@@ -1,6 +1,8 @@
 """The relation classifier: which pairs it weighs, their features, and its decision."""
 from __future__ import annotations
 
+import re
+
 from kg.model import Evidence, Mention, MentionRelation
 from kg.pairs import RelationModel, candidate_pairs, decide_relations, pair_features
 
@@ -269,3 +271,44 @@ def test_pairs_a_body_named_by_its_level_is_weighed_with_the_storys_place_of_tha
     assert [(p.head.key, p.tail is places[0], p.evidence.sentence) for p in pairs] == \
         [("县人民医院", True, "县人民医院派出专家。"), ("县卫生局", True, "县卫生局出席。")]
     assert "area-lead=县" in pair_features(pairs[0], article, (*places, hospital, agency))
+
+
+def test_pairs_people_of_any_sentence_may_be_at_the_event_the_story_names_most(make_article) -> None:
+    article = make_article("青川县人民医院召开帮扶工作座谈会。县卫生局王立新参加义诊。帮扶工作座谈会取得成效。")
+    text = article.text
+    main = [Mention(article.id, at, at + 7, "Event", "帮扶工作座谈会", "帮扶工作座谈会")
+            for at in (text.index("帮扶工作座谈会"), text.rindex("帮扶工作座谈会"))]
+    clinic = Mention(article.id, text.index("义诊"), text.index("义诊") + 2, "Event", "义诊", "义诊")
+    agency = Mention(article.id, text.index("县卫生局"), text.index("县卫生局") + 4, "GovernmentAgency",
+                     "县卫生局", "县卫生局")
+    person = Mention(article.id, text.index("王立新"), text.index("王立新") + 3, "Person", "王立新", "王立新")
+    pairs = {(p.head.text, p.kind, p.tail.text): p
+             for p in candidate_pairs(article, (*main, clinic, agency, person), ()) if p.tail in main}
+    at_main = pairs[("王立新", "participatedIn", "帮扶工作座谈会")]
+    assert at_main.tail is main[0] and at_main.evidence.sentence == "县卫生局王立新参加义诊。"
+    assert ("县卫生局", "hosted", "帮扶工作座谈会") not in pairs  # its organiser is named where it is
+    # an event named once is no story's main event
+    once = make_article("青川县召开帮扶工作座谈会。王立新参加义诊。")
+    meeting, named, clinic = (Mention(once.id, once.text.index(n), once.text.index(n) + len(n), label, n, n)
+                              for n, label in (("帮扶工作座谈会", "Event"), ("王立新", "Person"), ("义诊", "Event")))
+    assert not [p for p in candidate_pairs(once, (meeting, named, clinic), ()) if p.tail is meeting]
+
+
+def test_pairs_bodies_of_a_story_of_aid_are_weighed_across_its_sentences(make_article) -> None:
+    text = "广元市中心医院派出专家团队。剑阁县人民医院举行欢迎仪式。广元市中心医院专家开展对口帮扶。剑阁县人民医院表示感谢。"
+
+    def named(article, name: str) -> list[Mention]:
+        return [Mention(article.id, m.start(), m.end(), "Hospital", name, name) for m in re.finditer(name, article.text)]
+
+    article = make_article(text)
+    mentions = (*named(article, "广元市中心医院"), *named(article, "剑阁县人民医院"))
+    pairs = {(p.head.text, p.kind, p.tail.text): p for p in candidate_pairs(article, mentions, ())}
+    aid = pairs[("剑阁县人民医院", "aidedBy", "广元市中心医院")]
+    assert aid.evidence.sentence == "剑阁县人民医院举行欢迎仪式。" and not aid.rule  # the later first mention
+    assert ("广元市中心医院", "aidedBy", "剑阁县人民医院") in pairs  # the rank features say which way
+    assert "cross-sentence" in pair_features(aid, article, mentions)
+    # no aid word in the story, or a body it names once: no such pair (a body named once scored lower)
+    for other in (text.replace("对口帮扶", "义诊"), text.replace("。剑阁县人民医院表示感谢", "")):
+        article = make_article(other)
+        mentions = (*named(article, "广元市中心医院"), *named(article, "剑阁县人民医院"))
+        assert not [p for p in candidate_pairs(article, mentions, ()) if p.kind == "aidedBy"]

@@ -27,6 +27,9 @@ def test_person_features_read_every_mention_of_a_name(make_article) -> None:
             "rel=treated:h:Person"} <= set(features["钱刚"])
     assert {"tb=患者", "tbt=Patient", "rel=treated:t:Doctor"} <= set(features["孙丽"])
     assert "inst=GovernmentAgency" not in features["钱刚"]  # the body is in another sentence
+    # two characters each side at most: longer ones named single people, and cross-validation
+    # scored them lower
+    assert not any(f.startswith(("L3=", "L4=", "R3=")) for f in features["赵文"] + features["钱刚"])
 
 
 def _model(weights: dict[str, dict[str, float]]) -> PersonTypeModel:
