@@ -92,7 +92,7 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
         evidence = _evidence(article, sentence)
         events = [m for m in inside if m.label == "Event"]
         # 会上，…: people and bodies of a sentence that names no event may be at the last one;
-        # people of a sentence that does not name the story's main event, at that one
+        # those of a sentence that does not name the story's main event, at that one
         earlier = [] if events or last_event is None else [(last_event, EARLIER_EVENT_KINDS)]
         if main_event is not None and not any(m.key == main_event.key for m in events):
             earlier.append((main_event, MAIN_EVENT_KINDS))
@@ -176,7 +176,7 @@ def _aid_story_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iter
     already): a story of 对口帮扶 names the aided hospital in one paragraph and the helper in
     another; the rank of the two names says which way aid runs. The evidence is the later first
     mention's sentence. `by_sentence`: each sentence's mentions."""
-    if not any(kind.startswith("aidedBy") for _, kind, _ in _trigger_hits(article.text)):
+    if not any(kind.startswith("aidedBy") and word in article.text for word, kind in _triggers()):
         return
     heads, tails = PAIR_ENDS["aidedBy"]
     counts, first = _named(by_sentence, tuple(heads | tails))
