@@ -17,7 +17,7 @@ from .clean import clean_document
 from .entities import Analyzer, extract_mentions, find_publisher, lac_words, tokenize
 from .model import Article, Candidates, Document, Extraction
 from .pairs import decide_relations
-from .persons import decide_person_types
+from .persons import decide_person_types, predict_person_types
 from .read import Failure, ReadError, read_document
 from .relations import extract_relations
 from .split import split_articles
@@ -46,11 +46,14 @@ def propose(article: Article, analyzer: Analyzer) -> Candidates:
 
 def decide(article: Article, candidates: Candidates, analyzer: Analyzer) -> Extraction:
     """The trained models' choice among the candidates (the rules' own where no model ships):
-    the mentions, then the relation rules over them, then which of their pairs are related, then
-    each person's fine type."""
+    the mentions, then the relation rules over them, then which of their pairs are related (the
+    pairs read the type the person-type model gives each person), then each person's fine type."""
     mentions = decide_mentions(article, candidates, analyzer, analyzer.mention_tagger)
     mentions, rule_relations = extract_relations(article, mentions, analyzer)
-    mentions, relations = decide_relations(article, mentions, rule_relations, analyzer.relation_model)
+    person_types = predict_person_types(article, mentions, rule_relations, analyzer.person_model,
+                                        analyzer.titles) if analyzer.person_model else None
+    mentions, relations = decide_relations(article, mentions, rule_relations, analyzer.relation_model,
+                                           person_types)
     mentions, relations = decide_person_types(article, mentions, relations, analyzer.person_model,
                                               analyzer.titles, rule_relations)
     return Extraction(article, mentions, relations)

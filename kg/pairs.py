@@ -297,7 +297,8 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
                   rule_relations: tuple[MentionRelation, ...] = (), *,
                   votes: dict | None = None, earliest: dict[str, int] | None = None,
                   frequency: dict[str, int] | None = None,
-                  ends: tuple[str, ...] | None = None) -> list[str]:
+                  ends: tuple[str, ...] | None = None,
+                  person_types: dict[str, str] | None = None) -> list[str]:
     """The features of one candidate pair (strings; the model holds a weight for each): those of
     its two ends in their sentence (`end_features`), the rules' votes and how often the article
     names each end (the entity an article is about is the one it keeps naming). `votes` maps
@@ -313,6 +314,10 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     if frequency is not None:
         for name, m in (("h", pair.head), ("t", pair.tail)):
             features.append(f"{name}freq={_bucket(frequency.get(m.key, 0))}")
+    if person_types:
+        for name, m in (("h", pair.head), ("t", pair.tail)):
+            if m.key in person_types and m.label in PERSON_TYPES:
+                features.append(f"{name}ptype={person_types[m.key]}")
     return features
 
 
@@ -499,7 +504,8 @@ def load_model(path: str | Path | None = None) -> RelationModel | None:
 
 
 def decide_relations(article: Article, mentions: tuple[Mention, ...],
-                     rule_relations: tuple[MentionRelation, ...], model: RelationModel | None
+                     rule_relations: tuple[MentionRelation, ...], model: RelationModel | None,
+                     person_types: dict[str, str] | None = None
                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """The mentions and the relations the model accepts among the candidate pairs (the rules'
     own when there is no model). Of the partOf relations a mention heads, only the likeliest
@@ -509,7 +515,7 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
     if model is None:
         return mentions, rule_relations
     scored = []
-    for pair, features in iter_features(article, mentions, rule_relations):
+    for pair, features in iter_features(article, mentions, rule_relations, person_types):
         accepted, score = model.decide(pair.kind, features, pair.rule)
         if accepted:
             scored.append((pair, score))
@@ -550,7 +556,8 @@ def _likeliest(scored: list[tuple[Pair, float | None]], limited: Callable[[Pair]
 
 
 def iter_features(article: Article, mentions: tuple[Mention, ...],
-                  rule_relations: tuple[MentionRelation, ...]) -> Iterator[tuple[Pair, list[str]]]:
+                  rule_relations: tuple[MentionRelation, ...], person_types: dict[str, str] | None = None
+                  ) -> Iterator[tuple[Pair, list[str]]]:
     """Each candidate pair with its features: what training labels and prediction scores."""
     # the features look only inside the pair's sentence: each pair is given that sentence's mentions
     by_sentence = {(s.start, s.end): tuple(m for m in mentions if s.start <= m.start < s.end)
@@ -572,4 +579,4 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
         if key not in ends:
             ends[key] = end_features(pair, article, inside, earliest.get(span))
         yield pair, pair_features(pair, article, inside, votes=votes, earliest=earliest.get(span),
-                                  frequency=frequency, ends=ends[key])
+                                  frequency=frequency, ends=ends[key], person_types=person_types)

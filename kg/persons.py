@@ -9,7 +9,8 @@ lexicon that stand right there and their types, the relations it takes part in, 
 body named before it in its sentence. A multinomial logistic regression (trained with scikit-learn
 by `kg.train`, applied here as a plain dot product) scores the four types; the highest wins. A
 person in a relation of care keeps the type the relation needs (a doctor treats, a patient has a
-condition).
+condition). The relation stage reads the same model's types before it weighs pairs
+(`predict_person_types`: a feature of each person end).
 """
 from __future__ import annotations
 
@@ -93,6 +94,14 @@ def load_model(path: str | Path | None = None) -> PersonTypeModel | None:
     return model if model is not None and model.classes else None
 
 
+def predict_person_types(article: Article, mentions: tuple[Mention, ...],
+                         rule_relations: tuple[MentionRelation, ...], model: PersonTypeModel,
+                         titles: dict[str, str]) -> dict[str, str]:
+    """Each person's type (by name) as the model reads it from the rules' mentions and relations."""
+    return {key: model.predict(features)
+            for key, features in person_features(article, mentions, rule_relations, titles).items()}
+
+
 def decide_person_types(article: Article, mentions: tuple[Mention, ...],
                         relations: tuple[MentionRelation, ...], model: PersonTypeModel | None,
                         titles: dict[str, str], rule_relations: tuple[MentionRelation, ...] = ()
@@ -109,8 +118,8 @@ def decide_person_types(article: Article, mentions: tuple[Mention, ...],
             for m, allowed in ((r.head, heads), (r.tail, tails)):
                 if m.label in PERSON_TYPES and len(allowed) == 1:
                     fixed.setdefault(m.key, next(iter(allowed)))
-    chosen = {key: fixed.get(key) or model.predict(features)
-              for key, features in person_features(article, mentions, rule_relations, titles).items()}
+    predicted = predict_person_types(article, mentions, rule_relations, model, titles)
+    chosen = {key: fixed.get(key) or label for key, label in predicted.items()}
     retyped: dict[int, Mention] = {}
     for m in mentions:
         if m.label in PERSON_TYPES and chosen.get(m.key, m.label) != m.label:

@@ -197,20 +197,23 @@ def held_out_extractions(documents: Sequence[Document], taggers: dict[str, objec
     return found
 
 
-def relation_examples(extractions: Sequence[tuple[int, Document, Extraction]]) -> list[RelationExample]:
-    """Every candidate pair of the `held_out_extractions`, labelled by its document's gold."""
+def relation_examples(extractions: Sequence[tuple[int, Document, Extraction]],
+                      person_types: Sequence[dict[str, str] | None] | None = None) -> list[RelationExample]:
+    """Every candidate pair of the `held_out_extractions`, labelled by its document's gold;
+    `person_types`, per extraction, the types a person-type model that did not see it gives."""
     from .pairs import iter_features
 
     examples = []
     part_of: dict[int, dict[str, set[str]]] = {}
-    for index, doc, extraction in extractions:
+    for at, (index, doc, extraction) in enumerate(extractions):
         if index not in part_of:
             part_of[index] = defaultdict(set)
             for kind, h, t in doc.gold.relations:
                 if kind == "partOf":
                     part_of[index][h].add(t)
         ids: dict[int, set[str]] = {}
-        for pair, features in iter_features(extraction.article, extraction.mentions, extraction.relations):
+        for pair, features in iter_features(extraction.article, extraction.mentions, extraction.relations,
+                                            person_types[at] if person_types else None):
             for m in (pair.head, pair.tail):
                 if id(m) not in ids:
                     ids[id(m)] = gold_ids(m, doc.gold)
@@ -366,12 +369,27 @@ def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> M
             taggers.update({str(d.source): tagger for d, f in zip(documents, folds) if f == fold})
         started = time.perf_counter()
         extractions = held_out_extractions(documents, taggers, analyzer)
-    relations = fit_relations(relation_examples(extractions))
-    log(f"  relations: {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
     person_types = fit_person_types(person_examples(extractions, analyzer))
     log(f"  person types: {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    relations = fit_relations(relation_examples(extractions, held_out_person_types(extractions, folds, analyzer)))
+    log(f"  relations: {time.perf_counter() - started:.1f} s")
     return Models(tagger_path, relations, person_types)
+
+
+def held_out_person_types(extractions: Sequence[tuple[int, Document, Extraction]], folds: Sequence[int],
+                          analyzer) -> list[dict[str, str] | None]:
+    """Per extraction of the `held_out_extractions`, each person's type as a person-type model that
+    did not see its document reads it (`folds`: each document's), as a build gives the relation
+    model."""
+    from .persons import PersonTypeModel, predict_person_types
+
+    models = {}
+    for fold in sorted(set(folds)):
+        classes = fit_person_types(person_examples([x for x in extractions if folds[x[0]] != fold], analyzer))
+        models[fold] = PersonTypeModel(classes) if classes else None
+    return [predict_person_types(x.article, x.mentions, x.relations, models[folds[index]], analyzer.titles)
+            if models[folds[index]] else None for index, _, x in extractions]
 
 
 def write_relations(models: Models, path: Path) -> None:

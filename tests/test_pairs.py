@@ -218,6 +218,21 @@ def test_pairs_features_count_how_often_the_article_names_each_end(make_article)
     assert {"hfreq=4", "tfreq=2"} <= set(first)  # 3 and 2 mentions, in buckets of 0, 1, 2, 4, 8…
 
 
+def test_pairs_features_read_the_person_types_the_person_model_gave(make_article) -> None:
+    from kg.pairs import iter_features
+
+    article = make_article(TEXT)
+    mentions = _mentions(article)
+    person = Mention(article.id, 12, 15, "Person", "王立新", "王立新")  # the rules gave no title's type
+    mentions = (mentions[0], mentions[1], person, mentions[3])
+    typed = {(p.head.text, p.kind, p.tail.text): set(f)
+             for p, f in iter_features(article, mentions, (), {"王立新": "Doctor", "李某": "Patient"})}
+    assert {"hptype=Doctor", "tptype=Patient"} <= typed[("王立新", "treated", "李某")]
+    assert not any(f.endswith("ptype=Doctor") for f in typed[("心内科", "partOf", "青川县人民医院")])
+    plain = {(p.head.text, p.kind, p.tail.text): set(f) for p, f in iter_features(article, mentions, ())}
+    assert not any("ptype=" in f for f in plain[("王立新", "treated", "李某")])  # no model, no such feature
+
+
 def test_pairs_a_unit_is_part_of_one_body_the_likeliest(make_article) -> None:
     text = "青州市人民医院心内科与临朐县人民医院心内科开展合作。"
     article = make_article(text)
