@@ -87,7 +87,7 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     last_event: Mention | None = None
     by_sentence = [[m for m in mentions if sentence.start <= m.start < sentence.end and m.end > m.start]
                    for sentence in article.sentences]
-    main_event = _main_event(by_sentence)
+    main_event = _most_named(by_sentence, ("Event",))
     for sentence, inside in zip(article.sentences, by_sentence):
         evidence = _evidence(article, sentence)
         events = [m for m in inside if m.label == "Event"]
@@ -121,15 +121,6 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
                                 _credit_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
-
-
-def _main_event(by_sentence: list[list[Mention]]) -> Mention | None:
-    """The event a story names most (twice at least; of a tie, the first named): its first mention."""
-    counts, first = _named(by_sentence, ("Event",))
-    if not counts:
-        return None
-    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
-    return first[top][1] if counts[top] >= 2 else None
 
 
 def _evidence(article: Article, sentence: Sentence) -> Evidence:
@@ -241,19 +232,25 @@ def _named(by_sentence: list[list[Mention]], labels: tuple[str, ...]
     return counts, first
 
 
+def _most_named(by_sentence: list[list[Mention]], labels: tuple[str, ...]) -> Mention | None:
+    """The first mention of the name of these labels a story names most, when it names it twice
+    at least (of a tie, the name first named): its body, its main event."""
+    counts, first = _named(by_sentence, labels)
+    if not counts:
+        return None
+    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
+    return first[top][1] if counts[top] >= 2 else None
+
+
 def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Each doctor of a sentence that does not name the body the story names most (twice at
     least), with that body: a story about one hospital names its staff in sentences of their own.
     The evidence is the doctor's sentence. `by_sentence`: each sentence's mentions."""
-    counts, first = _named(by_sentence, STORY_BODY_TYPES)
-    if not counts:
+    body = _most_named(by_sentence, STORY_BODY_TYPES)
+    if body is None:
         return
-    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
-    if counts[top] < 2:
-        return
-    body = first[top][1]
     for sentence, inside in zip(article.sentences, by_sentence):
-        if any(m.key == top and m.label in STORY_BODY_TYPES for m in inside):
+        if any(m.key == body.key and m.label in STORY_BODY_TYPES for m in inside):
             continue
         evidence = _evidence(article, sentence)
         for doctor in (m for m in inside if m.label == "Doctor"):
