@@ -33,10 +33,11 @@ train: $(STAMP)
 	$(BIN)/python -m kg.train $(ANNOTATED) --scorer $(SHARED)/eval/score.py
 
 # Cross-validated scores: each set scored by models trained without it, and 5 folds by document.
-# SAVE=FILE keeps each document's 5-fold counts; COMPARE=FILE compares this run with a saved one.
+# SAVE=FILE keeps each document's 5-fold counts; COMPARE=FILE compares this run with a saved one;
+# REPEATS=N pools N assignments of documents to folds (a steadier comparison, N times the time).
 cv: $(STAMP)
 	$(BIN)/python -m kg.train $(ANNOTATED) --cv --scorer $(SHARED)/eval/score.py \
-		$(if $(SAVE),--save $(SAVE)) $(if $(COMPARE),--compare $(COMPARE))
+		$(if $(REPEATS),--repeats $(REPEATS)) $(if $(SAVE),--save $(SAVE)) $(if $(COMPARE),--compare $(COMPARE))
 
 # Scores on the shared dev sets (when ../shared is there), checked against eval/floors.txt,
 # then where each miss was lost (kg eval).

@@ -342,9 +342,11 @@ def fingerprint(documents: Sequence[Document]) -> str:
     return digest.hexdigest()[:16]
 
 
-def folds_of(documents: Sequence[Document], n: int) -> list[int]:
-    """A document's fold: by a hash of its file name, so adding files moves no other."""
-    return [int(hashlib.sha256(doc.source.name.encode()).hexdigest(), 16) % n for doc in documents]
+def folds_of(documents: Sequence[Document], n: int, repeat: int = 0) -> list[int]:
+    """A document's fold: by a hash of its file name, so adding files moves no other. Each
+    `repeat` is another assignment (its number salts the hash; 0, the first, has no salt)."""
+    salt = f"{repeat}:".encode() if repeat else b""
+    return [int(hashlib.sha256(salt + doc.source.name.encode()).hexdigest(), 16) % n for doc in documents]
 
 
 def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> Models:
@@ -554,10 +556,13 @@ def _summed(run: Sequence[dict]) -> dict:
 
 
 def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
-                   held_out: dict[str, dict] | None = None) -> list[str]:
+                   held_out: dict[str, dict] | None = None, repeats: int = 1) -> list[str]:
     """Leave-one-set-out and 5-fold-by-document scores, each held-out part built by models trained
     without it; also the rules alone and the models scored on what they were trained on. With
-    `held_out`, each document's own counts in the 5 folds are put there (gold file → counts)."""
+    `held_out`, each document's own counts in the 5 folds are put there (gold file → counts).
+    `repeats` > 1 runs the 5 folds over that many assignments of documents to folds and pools the
+    counts: every document is then scored by as many models, each trained on another sample of
+    the others, which averages out how much a model moves with its training set."""
     lines = ["| held out | entity F1 | relation F1 | aidedBy | treated | hosted | worksAt | person type |",
              "|---|---|---|---|---|---|---|---|"]
     sets = sorted({d.set for d in documents})
@@ -577,19 +582,24 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
             total: dict = {}
             add(total, counts(build_and_score(test_docs, analyzer_with(analyzer, models), scorer, scratch)))
             lines.append(summary_line(f"set {name}, trained on the other sets", total))
-        folds = folds_of(documents, CONFIG["cv_folds"])
         cv_total: dict = {}
         per_document = {} if held_out is None else held_out
-        for fold in sorted(set(folds)):
-            train_docs = [d for d, f in zip(documents, folds) if f != fold]
-            test_docs = [d for d, f in zip(documents, folds) if f == fold]
-            models = train(train_docs, scratch / f"fold-{fold}", analyzer, log=log)
-            found = extract_documents(test_docs, analyzer_with(analyzer, models))
-            add(cv_total, counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch)))
-            for doc, extractions in zip(test_docs, found):
-                per_document[doc.gold_path.name] = counts(score_extractions([doc], extractions, scorer, scratch))
-            log(f"  fold {fold}: {len(test_docs)} held out")
-        lines.append(summary_line(f"all {len(documents)}, {len(set(folds))} folds by document", cv_total))
+        for repeat in range(repeats):
+            folds = folds_of(documents, CONFIG["cv_folds"], repeat)
+            for fold in sorted(set(folds)):
+                train_docs = [d for d, f in zip(documents, folds) if f != fold]
+                test_docs = [d for d, f in zip(documents, folds) if f == fold]
+                models = train(train_docs, scratch / f"fold-{repeat}-{fold}", analyzer, log=log)
+                found = extract_documents(test_docs, analyzer_with(analyzer, models))
+                add(cv_total, counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch)))
+                for doc, extractions in zip(test_docs, found):
+                    add(per_document.setdefault(doc.gold_path.name, {}),
+                        counts(score_extractions([doc], extractions, scorer, scratch)))
+                log(f"  fold {fold}{f' of assignment {repeat + 1}' if repeats > 1 else ''}: "
+                    f"{len(test_docs)} held out")
+        pooled = f", {repeats} assignments pooled" if repeats > 1 else ""
+        used = len(set(folds_of(documents, CONFIG["cv_folds"])))  # fewer when there are few documents
+        lines.append(summary_line(f"all {len(documents)}, {used} folds by document{pooled}", cv_total))
         lines.append(interval_line("the same, 95 % interval (each document scored alone, drawn with "
                                    "replacement)", [per_document[d.gold_path.name] for d in documents]))
         models = train(documents, scratch / "all", analyzer, log=log)
@@ -631,18 +641,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "the models' meta records")
     parser.add_argument("--save", type=Path, metavar="FILE",
                         help="write each document's 5-fold counts to FILE (JSON), for --compare")
+    parser.add_argument("--repeats", type=int, default=1, metavar="N",
+                        help="run the 5 folds over N assignments of documents to folds and pool "
+                             "them (default 1): a steadier figure, N times the time")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="compare the 5-fold figures with those --save wrote to FILE, document by "
                              "document (the change and its 95 %% interval)")
     args = parser.parse_args(argv)
-    if (args.cv or args.save or args.compare) and args.scorer is None:
-        parser.error("--cv, --save and --compare need --scorer")
+    if (args.cv or args.save or args.compare or args.repeats != 1) and args.scorer is None:
+        parser.error("--cv, --save, --compare and --repeats need --scorer")
+    if args.repeats < 1:
+        parser.error("--repeats must be 1 or more")
     before = None
     if args.compare:
         try:
-            before = json.loads(args.compare.read_text(encoding="utf-8"))["documents"]
-        except (OSError, ValueError, KeyError) as error:
+            saved = json.loads(args.compare.read_text(encoding="utf-8"))
+            before = saved["documents"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
             parser.error(f"--compare {args.compare}: not a file --save wrote ({error})")
+        # pooled counts of N assignments are N times larger: only like is compared with like
+        if saved.get("repeats", 1) != args.repeats:
+            parser.error(f"--compare {args.compare}: saved with --repeats {saved.get('repeats', 1)}, "
+                         f"this run has --repeats {args.repeats}")
     from .entities import default_analyzer
 
     def log(text: str) -> None:
@@ -654,13 +674,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"{len(documents)} annotated files, {sum(len(d.stories) for d in documents)} stories "
         f"({time.perf_counter() - started:.1f} s)")
     held_out: dict[str, dict] = {}
-    table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log, held_out=held_out) \
-        if args.scorer else []
+    table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log, held_out=held_out,
+                           repeats=args.repeats) if args.scorer else []
     if table:
         print("\n".join(table), flush=True)
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps({"data": fingerprint(documents), "config": CONFIG, "documents": held_out},
+        args.save.write_text(json.dumps({"data": fingerprint(documents), "config": CONFIG,
+                                         "repeats": args.repeats, "documents": held_out},
                                         ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
         log(f"each document's 5-fold counts written to {args.save}")
     if before is not None:
