@@ -371,24 +371,31 @@ def train(documents: Sequence[Document], folder: Path, analyzer, log=print) -> M
             taggers.update({str(d.source): tagger for d, f in zip(documents, folds) if f == fold})
         started = time.perf_counter()
         extractions = held_out_extractions(documents, taggers, analyzer)
-    person_types = fit_person_types(person_examples(extractions, analyzer))
+        log(f"  held-out extraction: {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    # each story's person examples once: the model of all and those of the folds are fitted on them
+    examples = [person_examples([x], analyzer) for x in extractions]
+    person_types = fit_person_types([e for found in examples for e in found])
     log(f"  person types: {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    relations = fit_relations(relation_examples(extractions, held_out_person_types(extractions, folds, analyzer)))
+    relations = fit_relations(relation_examples(extractions,
+                                                held_out_person_types(extractions, examples, folds, analyzer)))
     log(f"  relations: {time.perf_counter() - started:.1f} s")
     return Models(tagger_path, relations, person_types)
 
 
-def held_out_person_types(extractions: Sequence[tuple[int, Document, Extraction]], folds: Sequence[int],
+def held_out_person_types(extractions: Sequence[tuple[int, Document, Extraction]],
+                          examples: Sequence[list[tuple[dict[str, int], str]]], folds: Sequence[int],
                           analyzer) -> list[dict[str, str] | None]:
     """Per extraction of the `held_out_extractions`, each person's type as a person-type model that
-    did not see its document reads it (`folds`: each document's), as a build gives the relation
-    model."""
+    did not see its document reads it (`examples`: each extraction's `person_examples`; `folds`:
+    each document's), as a build gives the relation model."""
     from .persons import PersonTypeModel, predict_person_types
 
     models = {}
     for fold in sorted(set(folds)):
-        classes = fit_person_types(person_examples([x for x in extractions if folds[x[0]] != fold], analyzer))
+        classes = fit_person_types([e for x, found in zip(extractions, examples) if folds[x[0]] != fold
+                                    for e in found])
         models[fold] = PersonTypeModel(classes) if classes else None
     return [predict_person_types(x.article, x.mentions, x.relations, models[folds[index]], analyzer.titles)
             if models[folds[index]] else None for index, _, x in extractions]
