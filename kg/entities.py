@@ -33,7 +33,7 @@ from .pairs import load_model
 from .persons import load_model as load_person_model
 from .resolve import declarations
 from .tagger import load_tagger
-from .split import MONTH_DAY, resolve_date
+from .split import MONTH_DAY, narrative_date, resolve_date
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -349,7 +349,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
         names = [n for n in names if not any(s < n[1] and n[0] < e for s, e, *_ in media)] + media
     people = [(s, e) for s, e, label, _ in names if label in ("Person", "Patient")]
     institutions = [(s, e) for s, e, label, _ in names if label not in ("Person", "Patient", "Pointer")]
-    events = [ev for ev in _events(text, tokens, an, article.date, institutions, people)
+    events = [ev for ev in _events(text, tokens, an, narrative_date(article, sentence.start), institutions, people)
               if not any(s < ev[1] and ev[0] < e for s, e in people)]
     conditions = list(_conditions(text, an, tokens))
 

@@ -125,6 +125,18 @@ def _append_one(sentences: list[Sentence], text: str, start: int, end: int) -> N
         sentences.append(Sentence(offset, offset + len(stripped), stripped))
 
 
+def narrative_date(article: Article, position: int) -> str | None:
+    """The date whose year a bare 9月28日 at `position` of the story takes: the article's, unless
+    a full date the story writes earlier falls in a later year (the article's date was then a
+    day the story recalls, not when it was published)."""
+    date = article.date
+    for match in DATE_ISO.finditer(article.text, 0, position):
+        found = iso_date(*(int(g) for g in match.groups()))
+        if found and (not date or found[:4] > date[:4]):
+            date = found
+    return date
+
+
 def resolve_date(month: int, day: int, article_date: str | None) -> str | None:
     """ISO date of a day given as M月D日, the year taken from the article's date."""
     return iso_date(int(article_date[:4]), month, day) if article_date else None

@@ -165,6 +165,7 @@ def decide_mentions(article: Article, candidates: Candidates, analyzer,
 
 def _sentence_mentions(article: Article, sentence: Sentence, spans, candidates, an) -> list[Mention]:
     from .entities import sentence_event_date, strip_titles
+    from .split import narrative_date
 
     text = article.text
     kept: list[Mention] = []
@@ -207,7 +208,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, spans, candidates, 
                 name = strip_titles(surface, an) or surface
             elif group == "PLA" and surface in an.places and len(surface) >= 2:
                 name = an.places[surface].name
-            date = sentence_event_date(sentence.text, start - sentence.start, article.date) \
+            date = sentence_event_date(sentence.text, start - sentence.start, narrative_date(article, sentence.start)) \
                 if group == "EVT" else None
             kept.append(Mention(article.id, start, end, label, surface, name, date))
         taken.append((start, end))

@@ -198,6 +198,13 @@ def test_entities_event_full_date_wins_over_article_year(mentions_of) -> None:
     assert [m.date for m in events] == ["2023-05-12"], _describe(events)
 
 
+def test_entities_event_takes_the_year_of_a_later_full_date_before_it(mentions_of) -> None:
+    # the article's date came from a day the story recalls (2017); the story then writes 2018
+    text = "2017年12月5日，医院派出两名医生。2018年1月19日，专家出发。1月20日，青州市人民医院召开医联体工作推进会。"
+    events = [m for m in mentions_of(text, date="2017-12-05") if m.label == "Event" and "推进会" in m.key]
+    assert [m.date for m in events] == ["2018-01-20"], _describe(events)
+
+
 def test_entities_event_full_date_that_is_no_day_gives_no_date(mentions_of) -> None:
     mentions = mentions_of("2023年2月30日，青州市人民医院召开医联体工作推进会。", date="2024-06-01")
     events = [m for m in mentions if m.label == "Event"]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kg.clean import CleanText, clean_document
 from kg.read import read_document
-from kg.split import resolve_date, split_articles, split_sentences
+from kg.split import narrative_date, resolve_date, split_articles, split_sentences
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
 
@@ -142,3 +142,18 @@ def test_split_resolve_date(month: int, day: int, article_date: str | None,
 @pytest.mark.parametrize(("month", "day"), [(2, 30), (4, 31), (2, 29)])
 def test_split_resolve_date_rejects_impossible_days(month: int, day: int) -> None:
     assert resolve_date(month, day, "2023-06-01") is None
+
+
+@pytest.mark.parametrize(("before", "article_date", "expected"), [
+    # the only full date was a day recalled, not the publication: a later year the story writes wins
+    ("2017年12月5日，医院派出两名医生。2018年1月19日下午，专家出发。", "2017-12-05", "2018-01-19"),
+    # a year the story recalls that is earlier than the article's leaves the article's date
+    ("医院1958年3月1日建院。", "2025-10-08", "2025-10-08"),
+    ("专家出发。", "2024-06-01", "2024-06-01"),
+    ("2018年1月19日，专家出发。", None, "2018-01-19"),
+    ("专家出发。", None, None),
+])
+def test_split_narrative_date(make_article, before: str, article_date: str | None,
+                              expected: str | None) -> None:
+    article = make_article(before + "1月20日，义诊开始。", date=article_date)
+    assert narrative_date(article, len(before)) == expected

@@ -21,16 +21,16 @@ def test_tagger_spans_of_bio_labels(labels, spans) -> None:
 
 
 class FixedTagger:
-    """A stand-in for the CRF: labels given character spans of the first sentence."""
+    """A stand-in for the CRF: labels given character spans of one sentence (the first)."""
 
-    def __init__(self, spans: dict[tuple[int, int], str]) -> None:
-        self.spans = spans
+    def __init__(self, spans: dict[tuple[int, int], str], sentence: int = 0) -> None:
+        self.spans, self.sentence = spans, sentence  # offsets in that sentence
 
     def tag(self, sentences):
         labels = []
         for number, rows in enumerate(sentences):
             row_labels = ["O"] * len(rows)
-            if number == 0:
+            if number == self.sentence:
                 for (start, end), group in self.spans.items():
                     row_labels[start] = f"B-{group}"
                     for i in range(start + 1, end):
@@ -70,6 +70,16 @@ def test_tagger_keeps_the_rules_mention_and_makes_new_ones(analyzer, make_articl
     assert found[0] is rule  # the rules' mention, with its canonical name
     assert [(m.label, m.text) for m in found[1:3]] == [("Event", "义诊活动"), ("Organization", "白水县护理学会")]
     assert pointer in found  # pointers pass through for the relation stage
+
+
+def test_tagger_event_takes_the_year_of_a_later_full_date_before_it(analyzer, make_article) -> None:
+    text = "2018年1月19日，专家出发。1月20日，医院举办义诊活动。"
+    article = make_article(text, date="2017-12-05")  # a day the story recalls, not its publication
+    second = article.sentences[1]
+    start = second.text.index("义诊活动")
+    tagger = FixedTagger({(start, start + 4): "EVT"}, sentence=1)
+    found = decide_mentions(article, Candidates((), (), ()), analyzer, tagger)
+    assert [(m.text, m.date) for m in found] == [("义诊活动", "2018-01-20")]
 
 
 def test_tagger_drops_what_it_does_not_confirm_and_types_by_suffix(analyzer, make_article) -> None:
