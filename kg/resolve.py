@@ -312,6 +312,8 @@ def _area_fits(full: str, name: str, places: Counter | None) -> bool:
     if name[0] not in SHORT_LEAD or not places or not full.endswith(name):
         return True
     area = full[:len(full) - len(name) + 1]
+    # 中共某市委党校: the party's name stands before the area
+    area = area[len(next((p for p in lexicon.parties() if area.startswith(p)), "")):]
     stem = area[:-1]
 
     def own(place: str) -> bool:

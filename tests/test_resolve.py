@@ -310,3 +310,15 @@ def test_resolve_a_relative_name_fits_the_hospital_of_the_area_the_story_keeps_n
     text = "广元市人民医院邀请绵阳市人民医院专家。广元市与绵阳市相邻。市人民医院表示欢迎。"
     kg = _resolved(text, hospitals + [("广元市", "Place"), ("绵阳市", "Place")])
     assert "市人民医院" in [e.name for e in kg.entities], _describe(kg)
+
+
+def test_resolve_a_relative_name_of_a_party_body_reads_the_area_after_the_party() -> None:
+    """市委党校 is 中共广元市委党校 in a story about 广元市: the area is read after 中共; in a
+    story that names another city more, it is left alone."""
+    bodies = [("中共广元市委党校", "Organization"), ("市委党校", "Organization")]
+    text = "中共广元市委党校举办培训班。广元市地处川北，广元市干部参加。市委党校表示欢迎。"
+    kg = _resolved(text, bodies + [("广元市", "Place")])
+    assert ("中共广元市委党校", ("市委党校",)) in [(e.name, e.aliases) for e in kg.entities], _describe(kg)
+    text = "中共广元市委党校举办培训班。绵阳市干部与绵阳市专家参加。市委党校表示欢迎。"
+    kg = _resolved(text, bodies + [("绵阳市", "Place")])
+    assert "市委党校" in [e.name for e in kg.entities], _describe(kg)
