@@ -208,8 +208,8 @@ def _sentence_mentions(article: Article, sentence: Sentence, spans, candidates, 
                 name = strip_titles(surface, an) or surface
             elif group == "PLA" and surface in an.places and len(surface) >= 2:
                 name = an.places[surface].name
-            date = sentence_event_date(sentence.text, start - sentence.start, narrative_date(article, sentence.start)) \
-                if group == "EVT" else None
+            date = sentence_event_date(sentence.text, start - sentence.start,
+                                       narrative_date(article, sentence.start)) if group == "EVT" else None
             kept.append(Mention(article.id, start, end, label, surface, name, date))
         taken.append((start, end))
     for m in candidates:  # pointers the relation stage resolves, where no mention covers them

@@ -21,7 +21,8 @@ def test_tagger_spans_of_bio_labels(labels, spans) -> None:
 
 
 class FixedTagger:
-    """A stand-in for the CRF: labels given character spans of one sentence (the first)."""
+    """A stand-in for the CRF: labels given character spans of one sentence (the first, unless
+    `sentence` names another)."""
 
     def __init__(self, spans: dict[tuple[int, int], str], sentence: int = 0) -> None:
         self.spans, self.sentence = spans, sentence  # offsets in that sentence
