@@ -1,6 +1,7 @@
 """Tests of kg.split: newsletter files into stories, stories into sentences, dates."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,21 @@ def test_split_narrative_date(make_article, before: str, article_date: str | Non
                               expected: str | None) -> None:
     article = make_article(before + "1月20日，义诊开始。", date=article_date)
     assert narrative_date(article, len(before)) == expected
+
+
+
+WRITTEN = ["2017年12月5日，", "2018年1月19日，", "1958年3月1日，", "医院义诊。", "1月20日，"]
+
+
+@given(st.lists(st.sampled_from(WRITTEN), max_size=8), st.sampled_from([None, "2018", "2017-12-05", "2025-10-08"]))
+@settings(max_examples=100, deadline=None)
+def test_split_narrative_date_takes_the_latest_year_written_before(make_article, parts, article_date) -> None:
+    """The article's date, or a full date written before the day whose year is the latest of all."""
+    before = "".join(parts)
+    article = make_article(before + "1月20日，义诊开始。", date=article_date)
+    found = narrative_date(article, len(before))
+    full_dates = re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", before)
+    written = {f"{y}-{int(m):02d}-{int(d):02d}" for y, m, d in full_dates}
+    assert found == article_date or found in written
+    years = {d[:4] for d in written} | ({article_date[:4]} if article_date else set())
+    assert (found[:4] if found else None) == max(years, default=None)
