@@ -737,9 +737,9 @@ EVENT_LEFT_BREAKS = {"召开", "举行", "举办", "开展", "出席", "参加",
 SIGNING = re.compile(rf"(签署|签订)了?([{CJK}]{{0,12}}?(?:协议书|协议|责任书|合同|备忘录|承诺书))")
 
 
-def _events(text: str, tokens: list[Token], an: Analyzer, article_date: str | None,
+def _events(text: str, tokens: list[Token], an: Analyzer, story_date: str | None,
             institutions: list[tuple[int, int]] = (), people: list[tuple[int, int]] = ()):
-    dates = _sentence_dates(text, article_date)
+    dates = _sentence_dates(text, story_date)
     quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
     for match in SIGNING.finditer(text):  # 签署帮扶协议: a signing is an event named by what was signed
@@ -808,23 +808,25 @@ YEAR_BEFORE = re.compile(r"(20\d{2}|19\d{2})年\s*$")
 DATELINE = re.compile(r"^[讯电]")  # 晨光网5月31日讯: when the story was filed, not when things happened
 
 
-def _sentence_dates(text: str, article_date: str | None) -> list[tuple[int, str]]:
-    """(position, ISO date) of each day the sentence names, datelines left out."""
+def _sentence_dates(text: str, story_date: str | None) -> list[tuple[int, str]]:
+    """(position, ISO date) of each day the sentence names, datelines left out; `story_date` is
+    the date whose year a day written without one takes (`split.narrative_date`)."""
     found = []
     for match in MONTH_DAY.finditer(text):
         if DATELINE.match(text[match.end():]):
             continue
-        # 2025年9月28日 carries its year; 9月28日 takes the article's
+        # 2025年9月28日 carries its year; 9月28日 takes the story's
         year = YEAR_BEFORE.search(text, max(0, match.start() - 6), match.start())
-        date = resolve_date(int(match.group(1)), int(match.group(2)), year.group(1) if year else article_date)
+        date = resolve_date(int(match.group(1)), int(match.group(2)), year.group(1) if year else story_date)
         if date:
             found.append((year.start() if year else match.start(), date))
     return found
 
 
-def sentence_event_date(text: str, position: int, article_date: str | None) -> str | None:
-    """The date of an event named at `position` of a sentence (see _date_for)."""
-    return _date_for(_sentence_dates(text, article_date), position)
+def sentence_event_date(text: str, position: int, story_date: str | None) -> str | None:
+    """The date of an event named at `position` of a sentence (see _date_for; `story_date` as for
+    _sentence_dates)."""
+    return _date_for(_sentence_dates(text, story_date), position)
 
 
 def _date_for(dates: list[tuple[int, str]], position: int) -> str | None:

@@ -180,6 +180,12 @@ def parties() -> tuple[str, ...]:
     return tuple(sorted((e.term for e in load("parties.tsv")), key=lambda term: (-len(term), term)))
 
 
+def party_prefix(name: str) -> str:
+    """The party's name a body's name begins with (中共 of 中共某市委党校, 九三学社 of
+    九三学社某市委会), or ''."""
+    return next((party for party in parties() if name.startswith(party)), "")
+
+
 @lru_cache(maxsize=1)
 def countries() -> tuple[str, ...]:
     """Chinese names of the world's countries, from pycountry's ISO 3166 translations."""

@@ -655,7 +655,7 @@ def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
     # the areas after 附属 (川北医学院附属广元市第一人民医院: the hospital's own) or after a party's
     # name (九三学社某市委会: the committee's)
     affiliated = name.find("附属")
-    party = next((p for p in lexicon.parties() if name.startswith(p)), "")
+    party = lexicon.party_prefix(name)
     for after in (affiliated + 2 if affiliated > 0 else 0, len(party)):
         if after and (found := _leading_places(name[after:], an)):
             return [(s + after, e + after, place) for s, e, place in found]

@@ -313,7 +313,7 @@ def _area_fits(full: str, name: str, places: Counter | None) -> bool:
         return True
     area = full[:len(full) - len(name) + 1]
     # 中共某市委党校: the party's name stands before the area
-    area = area[len(next((p for p in lexicon.parties() if area.startswith(p)), "")):]
+    area = area[len(lexicon.party_prefix(area)):]
     stem = area[:-1]
 
     def own(place: str) -> bool:
