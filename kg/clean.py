@@ -209,7 +209,7 @@ def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped and BOILERPLATE.match(stripped) and not BYLINE_LINE.search(stripped):
-            date = date or _iso(DATE_ISO.search(stripped))
+            date = date or match_date(DATE_ISO.search(stripped))
             found = SOURCE.search(stripped)
             source = source or (found.group(1) if found else None)
             continue
@@ -220,7 +220,8 @@ def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
     return "\n".join(kept).strip(), date, source
 
 
-def _iso(match: re.Match | None) -> str | None:
+def match_date(match: re.Match | None) -> str | None:
+    """The ISO date a DATE_ISO match writes, if that day exists."""
     return iso_date(*(int(g) for g in match.groups())) if match else None
 
 

@@ -6,9 +6,10 @@ and author (`（宣传科 张三）`). A story's title is its run of short openi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
-from .clean import CJK, DATE_ISO, CleanText, iso_date
+from .clean import CJK, DATE_ISO, CleanText, iso_date, match_date
 from .model import Article, Sentence
 
 BYLINE = re.compile(rf"（[{CJK}A-Za-z·\s]{{2,40}}）\s*$")
@@ -68,12 +69,15 @@ def _title(lines: list[str]) -> str | None:
     return " ".join(heads[-1][-2:]) if heads else None
 
 
+def _full_dates(text: str, end: int | None = None) -> Iterator[str]:
+    """Each day written in full (2018年1月19日) that exists, in text order, up to `end`."""
+    for match in DATE_ISO.finditer(text, 0, len(text) if end is None else end):
+        if date := match_date(match):
+            yield date
+
+
 def _first_full_date(text: str) -> str | None:
-    for match in DATE_ISO.finditer(text):
-        date = iso_date(*(int(g) for g in match.groups()))
-        if date:
-            return date
-    return None
+    return next(_full_dates(text), None)
 
 
 def _file_date(text: str) -> str | None:
@@ -130,13 +134,13 @@ def narrative_date(article: Article, position: int) -> str | None:
     a full date the story writes earlier falls in a later year (the article's date was then a
     day the story recalls, not when it was published)."""
     date = article.date
-    for match in DATE_ISO.finditer(article.text, 0, position):
-        found = iso_date(*(int(g) for g in match.groups()))
-        if found and (not date or found[:4] > date[:4]):
+    for found in _full_dates(article.text, position):
+        if not date or found[:4] > date[:4]:
             date = found
     return date
 
 
-def resolve_date(month: int, day: int, article_date: str | None) -> str | None:
-    """ISO date of a day given as M月D日, the year taken from the article's date."""
-    return iso_date(int(article_date[:4]), month, day) if article_date else None
+def resolve_date(month: int, day: int, story_date: str | None) -> str | None:
+    """ISO date of a day given as M月D日, the year taken from `story_date` (the article's date,
+    or `narrative_date`'s)."""
+    return iso_date(int(story_date[:4]), month, day) if story_date else None

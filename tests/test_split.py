@@ -160,7 +160,6 @@ def test_split_narrative_date(make_article, before: str, article_date: str | Non
     assert narrative_date(article, len(before)) == expected
 
 
-
 WRITTEN = ["2017年12月5日，", "2018年1月19日，", "1958年3月1日，", "医院义诊。", "1月20日，"]
 
 
