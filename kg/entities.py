@@ -27,6 +27,7 @@ import jieba.posseg
 
 from . import lexicon
 from .clean import CJK
+from .hmm import PosHMM
 from .lac import PersonTagger
 from .model import ORG_TYPES, Article, Mention, Sentence
 from .pairs import load_model
@@ -217,23 +218,24 @@ class Token:
 
 
 # jieba.posseg runs its HMM (a Viterbi over word positions × tags, in Python, most of jieba's time)
-# on every run of characters its dictionary does not cover. The answer depends on the run alone
-# (the HMM's tables are fixed), and such runs, names above all, recur from sentence to sentence
-# and article to article: each tokenizer keeps the last HMM_MEMORY answers.
+# on every run of characters its dictionary does not cover. That step is replaced by kg.hmm's, the
+# same answers from arrays; and as the answer depends on the run alone (the HMM's tables are fixed)
+# and such runs, names above all, recur from sentence to sentence and article to article, each
+# tokenizer keeps the last HMM_MEMORY answers.
 HMM_MEMORY = 200_000
 
 
 def _remember_hmm(tokenizer: jieba.posseg.POSTokenizer) -> jieba.posseg.POSTokenizer:
-    """The tokenizer, its HMM step (POSTokenizer.__cut, private to jieba 0.42) memoised; the same
-    tokens (tests/test_entities.py checks them against a tokenizer without it)."""
-    hmm = getattr(tokenizer, "_POSTokenizer__cut", None)
-    if hmm is None:  # another jieba: slower, not wrong
-        logging.getLogger(__name__).debug("jieba.posseg without __cut: HMM answers not kept")
+    """The tokenizer, its HMM step (POSTokenizer.__cut, private to jieba 0.42) done by kg.hmm and
+    memoised; the same tokens (tests/test_entities.py checks them against jieba's own step)."""
+    if getattr(tokenizer, "_POSTokenizer__cut", None) is None:  # another jieba: slower, not wrong
+        logging.getLogger(__name__).debug("jieba.posseg without __cut: its own HMM step runs")
         return tokenizer
+    hmm = PosHMM()
 
     @lru_cache(maxsize=HMM_MEMORY)
     def remembered(run: str) -> tuple:
-        return tuple(hmm(run))
+        return tuple(hmm.words(run))
 
     tokenizer._POSTokenizer__cut = remembered
     return tokenizer

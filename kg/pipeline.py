@@ -13,7 +13,7 @@ import itertools
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,7 +163,8 @@ MAX_VALIDATED_TRIPLES = 60_000
 
 # Above this many nodes the HTML layout takes seconds (6 s at 11,600 nodes, 26 s at 77,000): with
 # more than one job it is computed in another process while this one writes and checks the RDF
-# and builds the pages' other records.
+# and builds the pages' other records, and that process then writes the tables while this one
+# writes the pages.
 BACKGROUND_LAYOUT_NODES = 5_000
 
 
@@ -173,35 +174,55 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     the counts), graph.html and aid.html, and the tables (tables/*.csv, tables.xlsx); then check
     the RDF against ontology/shapes.ttl, unless `validate` is false. Returns the kg.validate result
     or None.
-    With `jobs` > 1 a large graph's layout is computed in another process meanwhile (same files)."""
+    With `jobs` > 1 a large graph's layout is computed in another process meanwhile, which then
+    writes the tables (the same files)."""
     out.mkdir(parents=True, exist_ok=True)
     network = to_networkx(kg, provenance=True)  # article dates: the pages' year filter, the tables
-    layout = None
+    background = None
     if jobs > 1 and network.number_of_nodes() >= BACKGROUND_LAYOUT_NODES:
         from .parallel import BackgroundCall
 
-        layout = BackgroundCall(export_html.layout_positions, network)
+        background = BackgroundCall(_layout_then_tables, network, out)
     try:
         validation = _write_rdf_and_validate(kg, network, out, report, formats, validate,
                                              dataset or export_void.DatasetInfo())
         started = time.perf_counter()
-        positions = functools.partial(_laid_out_in_background, layout, network) if layout else None
-        where = views.provinces(network)  # once, for the pages and the tables
+        positions = None
+        if background is not None:  # asked for once, by the pages or (below) before the tables
+            positions = functools.cache(functools.partial(_laid_out_in_background, background, network))
+        where = views.provinces(network)  # once, for the pages and the tables if written here
         report.outputs.extend(export_html.write_pages(network, out, positions, where))  # graph.html, aid.html
         report.timings["export html"] += time.perf_counter() - started
-        started = time.perf_counter()
-        report.outputs.extend(tables.write_tables(network, out, where))
-        report.timings["export tables"] += time.perf_counter() - started
+        tabled = None
+        if background is not None:
+            positions()  # the layout is the background process's first answer, the tables its second
+            try:
+                tabled, seconds = background.result()
+                report.timings["export tables"] += seconds
+            except ChildProcessError as err:
+                log.error("%s; writing the tables in this process", err)
+        if tabled is None:
+            started = time.perf_counter()
+            tabled = tables.write_tables(network, out, where)
+            report.timings["export tables"] += time.perf_counter() - started
+        report.outputs.extend(tabled)
     finally:
-        if layout is not None:
-            layout.stop()
+        if background is not None:
+            background.stop()
     return validation
 
+def _layout_then_tables(network, out: Path) -> Iterator:
+    """The background process's work: the layout (the pages wait for it), then the tables, timed
+    there (the pages are written here meanwhile)."""
+    yield export_html.layout_positions(network)
+    started = time.perf_counter()
+    yield tables.write_tables(network, out), time.perf_counter() - started
 
-def _laid_out_in_background(layout, network) -> dict:
+
+def _laid_out_in_background(background, network) -> dict:
     """The background process's layout, or (logged) the layout computed here if that process died."""
     try:
-        return layout.result()
+        return background.result()
     except ChildProcessError as err:
         log.error("%s; laying out the graph in this process", err)
         return export_html.layout_positions(network)

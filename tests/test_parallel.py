@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import pickle
 import time
@@ -98,6 +99,26 @@ def test_background_call_returns_raises_and_reports_a_dead_process():
         kg.parallel.BackgroundCall(os._exit, 3).result()
 
 
+def _two_answers(first: int):
+    yield first
+    logging.getLogger("kg.test").warning("second answer on its way")
+    logging.getLogger("kg.test").debug("not shown: the parent's level is WARNING")
+    yield first + 1
+    raise ValueError("no third answer")
+
+
+def test_background_call_sends_a_generators_answers_and_its_log(caplog):
+    caplog.set_level(logging.WARNING, logger="kg.test")
+    call = kg.parallel.BackgroundCall(_two_answers, 41)
+    assert call.result() == 41
+    assert "second answer" not in caplog.text  # logged with the answer it came before
+    assert call.result() == 42
+    assert [r.getMessage() for r in caplog.records if r.name == "kg.test"] == ["second answer on its way"]
+    with pytest.raises(ValueError, match="no third answer"):
+        call.result()
+    call.stop()
+
+
 def test_background_call_stops_without_waiting():
     call = kg.parallel.BackgroundCall(time.sleep, 60)
     started = time.perf_counter()
@@ -144,15 +165,17 @@ def test_pages_laid_out_in_the_background_equal_pages_laid_out_here(monkeypatch,
     assert list(files) == ["graph.ttl", "graph.nt", "void.ttl", "graph.html", "aid.html",
                            "aid.csv", "entities.csv", "relations.csv", "tables.xlsx"]
     assert background.timings["export html"] > 0
+    assert background.timings["export tables"] > 0  # written by the background process
 
 
 def test_the_layout_is_computed_here_when_the_background_process_dies(monkeypatch, tmp_path, analyzer,
                                                                       caplog):
     graph = build_graph([ARTICLES], analyzer)
     monkeypatch.setattr(kg.pipeline, "BACKGROUND_LAYOUT_NODES", 1)
-    monkeypatch.setattr(kg.export_html, "layout_positions", _DiesInAChild())
+    monkeypatch.setattr(kg.pipeline, "_layout_then_tables", _DiesInAChild())
     _, files = _export(graph, tmp_path / "two", jobs=2)
     assert "the background process died" in caplog.text
+    assert "writing the tables in this process" in caplog.text
     assert files == _export(graph, tmp_path / "one", jobs=1)[1]
 
 
@@ -163,19 +186,11 @@ def _recording(function, calls):
     return record
 
 
-_LAYOUT_POSITIONS = kg.export_html.layout_positions
-
-
 class _DiesInAChild:
-    """kg.export_html.layout_positions, except in a process other than the test's: there it exits."""
-
-    def __init__(self):
-        self.parent = os.getpid()
+    """The background process's work (kg.pipeline._layout_then_tables), except that it exits at once."""
 
     def __call__(self, *args):
-        if os.getpid() != self.parent:
-            os._exit(7)
-        return _LAYOUT_POSITIONS(*args)
+        os._exit(7)
 
 
 # ------------------------------------------------------------------ command line
