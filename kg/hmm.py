@@ -14,10 +14,9 @@ from collections.abc import Iterator
 
 import numpy as np
 from jieba import posseg
+from jieba.posseg.viterbi import MIN_FLOAT  # jieba's score for an emission its tables lack
 
 __all__ = ["PosHMM"]
-
-MIN_FLOAT = -3.14e100  # jieba's score for an emission its tables lack
 
 
 class PosHMM:

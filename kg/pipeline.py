@@ -178,11 +178,12 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
     writes the tables (the same files)."""
     out.mkdir(parents=True, exist_ok=True)
     network = to_networkx(kg, provenance=True)  # article dates: the pages' year filter, the tables
+    where = views.provinces(network)  # once, for the pages and the tables
     background = None
     if jobs > 1 and network.number_of_nodes() >= BACKGROUND_LAYOUT_NODES:
         from .parallel import BackgroundCall
 
-        background = BackgroundCall(_layout_then_tables, network, out)
+        background = BackgroundCall(_layout_then_tables, network, out, where)
     try:
         validation = _write_rdf_and_validate(kg, network, out, report, formats, validate,
                                              dataset or export_void.DatasetInfo())
@@ -190,7 +191,6 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
         positions = None
         if background is not None:  # asked for once, by the pages or (below) before the tables
             positions = functools.cache(functools.partial(_laid_out_in_background, background, network))
-        where = views.provinces(network)  # once, for the pages and the tables if written here
         report.outputs.extend(export_html.write_pages(network, out, positions, where))  # graph.html, aid.html
         report.timings["export html"] += time.perf_counter() - started
         tabled = None
@@ -211,12 +211,13 @@ def export(kg: KnowledgeGraph, out: Path, report: BuildReport, formats: tuple[st
             background.stop()
     return validation
 
-def _layout_then_tables(network, out: Path) -> Iterator:
+
+def _layout_then_tables(network, out: Path, where: dict) -> Iterator:
     """The background process's work: the layout (the pages wait for it), then the tables, timed
     there (the pages are written here meanwhile)."""
     yield export_html.layout_positions(network)
     started = time.perf_counter()
-    yield tables.write_tables(network, out), time.perf_counter() - started
+    yield tables.write_tables(network, out, where), time.perf_counter() - started
 
 
 def _laid_out_in_background(background, network) -> dict:

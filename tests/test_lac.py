@@ -100,8 +100,7 @@ def test_lac_viterbi_decodes_clear_and_unclear_runs(tagger) -> None:
     from kg.lac import _clear
 
     text = "张三在北京市工作，李四医生为患者做了手术。约翰内斯·通博萨与卫明轩在莫干山路卫生院相遇。"
-    emissions = tagger._session.run(None, {"token_ids": tagger._ids(text),
-                                           "length": np.array([len(text)], dtype=np.int64)})[0][0]
+    emissions = tagger.emissions(text)
     clear = _clear(emissions, tagger._transitions_to)
     assert 0 < clear.sum() < len(text)
     transitions = np.ascontiguousarray(tagger._transitions_to.T)
