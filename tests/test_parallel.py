@@ -73,6 +73,32 @@ def test_few_files_or_an_explicit_analyzer_stay_in_process(monkeypatch, analyzer
     build_graph([ARTICLES], analyzer, jobs=8)
 
 
+def test_a_few_new_files_beside_many_cached_go_to_the_pool(monkeypatch, tmp_path, analyzer):
+    """An incremental build does not load the analyzer into the process that holds every cached
+    extraction: its few new files are extracted by a worker, and the graph is the same."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    articles = sorted(ARTICLES.iterdir())
+    for path in articles[:-1]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    cache = tmp_path / "cache"
+    build_graph([folder], analyzer, cache=cache)  # fills the cache in this process
+    (folder / articles[-1].name).write_bytes(articles[-1].read_bytes())
+    pooled = []
+
+    def recorded(paths, **kwargs):
+        pooled.extend(str(path) for path in paths)
+        yield from extract_files(paths, **kwargs)
+
+    extract_files = kg.parallel.extract_files
+    monkeypatch.setattr(kg.parallel, "extract_files", recorded)
+    monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", len(articles) - 1)
+    report = BuildReport()
+    graph = build_graph([folder], report=report, jobs=2, cache=cache)
+    assert pooled == [str(folder / articles[-1].name)] and report.cached == len(articles) - 1
+    assert graph == build_graph([folder], analyzer)
+
+
 def test_file_results_pickle_with_shared_mentions(analyzer):
     """Workers send FileResults through pickle; resolution relies on a relation's head and tail
     being the very Mention objects of the extraction, which one pickle per file keeps."""
