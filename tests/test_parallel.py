@@ -92,7 +92,7 @@ def test_a_few_new_files_beside_many_cached_go_to_the_pool(monkeypatch, tmp_path
 
     extract_files = kg.parallel.extract_files
     monkeypatch.setattr(kg.parallel, "extract_files", recorded)
-    monkeypatch.setattr(kg.pipeline, "POOL_MIN_FILES", len(articles) - 1)
+    monkeypatch.setattr(kg.pipeline, "POOL_MIN_CACHED", len(articles) - 1)
     report = BuildReport()
     graph = build_graph([folder], report=report, jobs=2, cache=cache)
     assert pooled == [str(folder / articles[-1].name)] and report.cached == len(articles) - 1
