@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import multiprocessing
 import os
 import pickle
 import time
@@ -123,6 +124,25 @@ def test_background_call_returns_raises_and_reports_a_dead_process():
         kg.parallel.BackgroundCall(int, "seven").result()
     with pytest.raises(ChildProcessError, match="exit code 3"):
         kg.parallel.BackgroundCall(os._exit, 3).result()
+
+
+def test_background_call_does_not_wait_for_its_process_to_start(monkeypatch):
+    """The start (the new process reading a large graph) overlaps the caller's own work; arguments
+    that do not pickle are refused at once, in the caller's thread."""
+    start = multiprocessing.process.BaseProcess.start
+
+    def slow_start(process):
+        time.sleep(2)
+        start(process)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", slow_start)
+    began = time.perf_counter()
+    call = kg.parallel.BackgroundCall(divmod, 7, 2)
+    assert time.perf_counter() - began < 1
+    assert call.result() == (3, 1)
+    call.stop()
+    with pytest.raises(Exception, match="pickle"):
+        kg.parallel.BackgroundCall(divmod, lambda: 7, 2)
 
 
 def _two_answers(first: int):

@@ -161,6 +161,29 @@ def test_pipeline_build_is_deterministic(analyzer) -> None:
     assert set(first.relations) == set(second.relations)
 
 
+def test_pipeline_collects_garbage_less_often_while_building_and_then_as_before(analyzer, monkeypatch) -> None:
+    import gc
+
+    seen = []
+    real = kg.pipeline.resolve
+
+    def resolve(extractions):
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
+        return real(extractions)
+
+    monkeypatch.setattr(kg.pipeline, "resolve", resolve)
+    before = gc.get_threshold()
+    build_graph([ARTICLES / "plain_utf8.txt"], analyzer)
+    assert seen == [(kg.pipeline.GC_THRESHOLD, True)]
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    gc.freeze()  # a process that freezes objects itself keeps them frozen
+    try:
+        build_graph([ARTICLES / "plain_utf8.txt"], analyzer)
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+
+
 def test_pipeline_one_bad_file_does_not_stop_the_build(analyzer, monkeypatch) -> None:
     real = kg.extract.document_articles
 

@@ -193,6 +193,26 @@ def test_shacl_kg_build_no_validate(monkeypatch, tmp_path: Path, capsys) -> None
     assert "SHACL" not in capsys.readouterr().out
 
 
+def test_shacl_kg_build_skips_a_graph_over_the_limit_without_making_it_again(
+        monkeypatch, tmp_path: Path, capsys, caplog) -> None:
+    from kg import export_rdf, pipeline
+
+    passes = []
+    whole = export_rdf._triples
+
+    def counted(kg):
+        passes.append(1)
+        return whole(kg)
+
+    monkeypatch.setattr(export_rdf, "_triples", counted)
+    monkeypatch.setattr(pipeline, "MAX_VALIDATED_TRIPLES", 20)
+    monkeypatch.setattr(cli, "build_graph", _fake_build(tiny_kg()))
+    assert cli.main(["build", "x", "--out", str(tmp_path), "--no-cache"]) == 0
+    assert "SHACL" not in capsys.readouterr().out
+    assert "SHACL: not checked, the graph has more than 20 triples" in caplog.text
+    assert len(passes) == 1  # graph.ttl's (void.ttl counts it as it goes), none for SHACL
+
+
 def test_shacl_kg_build_reports_violations(monkeypatch, tmp_path: Path, capsys) -> None:
     kg = tiny_kg()
     bad = KnowledgeGraph(kg.articles, kg.entities,
