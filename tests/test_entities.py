@@ -123,10 +123,22 @@ def test_entities_listed_names(typed_of) -> None:
     # a health authority under its older name is a government body
     ("山东省卫生厅派出医疗队。", "GovernmentAgency", "山东省卫生厅"),
     ("潍坊市卫生计生委主任出席。", "GovernmentAgency", "潍坊市卫生计生委"),
+    # Taiwan's and Hong Kong's divisions, and a division abroad, which the mainland's table lacks
+    ("两岸专家在台北市举行研讨会。", "Place", "台北市"),
+    ("医管局在沙田区设立诊所。", "Place", "沙田区"),
+    ("援外医疗队在昆士兰州开展交流。", "Place", "昆士兰州"),
 ])
 def test_entities_organisations_and_places(mentions_of, text: str, label: str, name: str) -> None:
     mentions = mentions_of(text)
     assert _find(mentions, label, name), _describe(mentions)
+
+
+@pytest.mark.parametrize("text", ["中部省份和南方省份的医院参加会议。", "西宁省级医院派出专家。"])
+def test_entities_no_place_from_a_word_and_a_division_ending(mentions_of, text: str) -> None:
+    # 南方省, 中部省 and 西宁省 are divisions abroad in ISO 3166-2's translations, and would
+    # swallow 省份 and 省级: three-character names of divisions abroad are not read
+    mentions = mentions_of(text)
+    assert not [m for m in mentions if m.label == "Place" and m.text.endswith("省")], _describe(mentions)
 
 
 def test_entities_declared_short_name_is_proposed_where_it_stands(mentions_of) -> None:

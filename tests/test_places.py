@@ -39,6 +39,24 @@ def test_places_gazetteer_has_capitals_abroad() -> None:
     assert lexicon.places()["新加坡"].level == "country"  # a country keeps its own entry
 
 
+def test_places_gazetteer_has_taiwan_hong_kong_and_macao_divisions() -> None:
+    places = lexicon.places()
+    assert places["高雄"].name == "高雄市" and places["高雄市"].province == "台湾省"
+    assert places["花莲县"].level == "county" and places["沙田区"].province == "香港特别行政区"
+    assert places["大埔"].province == "广东省"  # the mainland's 大埔县 keeps its short form
+    assert places["金门县"].province == "福建省"  # as the mainland's table has it
+    assert "中西" not in places  # 中西区's short form is a word (中西医): left out
+    assert places["东区"].province == "四川省"  # Panzhihua's 东区 stands, not Hong Kong's
+
+
+def test_places_gazetteer_has_divisions_abroad_by_full_name() -> None:
+    places = lexicon.places()
+    assert places["昆士兰州"].level == "province" and places["昆士兰州"].province == ""
+    assert "安大略省" in places and "喀拉拉邦" in places
+    assert "北方省" not in places and "昆士兰" not in places  # no three-character names, no short forms
+    assert places["河南省"].code == "410000"  # a division abroad never displaces China's own
+
+
 @pytest.mark.parametrize("form, name", [("阿坝州", "阿坝藏族羌族自治州"), ("阿坝", "阿坝藏族羌族自治州"),
                                         ("松桃县", "松桃苗族自治县"), ("松桃自治县", "松桃苗族自治县"),
                                         ("巴音郭楞州", "巴音郭楞蒙古自治州")])
