@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from kg.model import Mention
-from kg.train import (GoldDocument, GoldEntity, gold_ids, interval_line, load_documents, load_gold, main,
-                      mention_labels, paired_lines, relation_label)
+from kg.train import (GoldDocument, GoldEntity, RelationExample, annotated_extractions, fit_relations, gold_ids,
+                      interval_line, load_documents, load_gold, main, mention_labels, paired_lines,
+                      relation_label)
 
 ANNOTATED = Path(__file__).parent / "data" / "annotated"
 SET = f"{ANNOTATED / 'articles'}:{ANNOTATED / 'gold'}"
@@ -182,6 +183,33 @@ def test_train_documents_are_read_as_a_build_reads_them(analyzer) -> None:
     assert [d.source.name for d in documents] == ["a1_clinic.txt", "a2_team.txt", "a3_training.txt"]
     article, candidates = documents[0].stories[0]
     assert article.text.startswith("青川县人民医院") and candidates.tokens and candidates.mentions
+
+
+def test_train_annotated_reading_has_the_gold_names_for_mentions(analyzer) -> None:
+    documents = load_documents([("annotated", ANNOTATED / "articles", ANNOTATED / "gold")], analyzer)
+    (index, doc, extraction), *_ = annotated_extractions(documents[:1], analyzer)
+    gold_names = {name for e in doc.gold.entities for name in e.names}
+    found = {m.text for m in extraction.mentions if m.end > m.start}
+    assert found <= gold_names and {"青川县人民医院", "王立新", "冠心病"} <= found
+    assert index == 0 and extraction.relations  # the rules' relations over the gold names
+
+
+def test_train_thresholds_are_chosen_on_the_held_out_reading_alone(monkeypatch) -> None:
+    import kg.train
+
+    seen = []
+
+    def best_thresholds(scores, rows):
+        seen.extend(rows)
+        return 0.5, 0.5
+
+    monkeypatch.setattr(kg.train, "best_thresholds", best_thresholds)
+    rows = [RelationExample(document, "treated", [f"x={label}", f"d={document}"], label,
+                            (document, "甲", str(n)), held_out)
+            for document in range(4) for n, label in enumerate((True, False, True))
+            for held_out in (True, False)]
+    assert "treated" in fit_relations(rows)
+    assert seen and all(row.held_out for row in seen) and len(seen) == len(rows) // 2
 
 
 @pytest.mark.timeout(300)
