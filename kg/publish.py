@@ -39,7 +39,11 @@ __all__ = ["DEFAULT_BATCH", "PASSWORD_VARIABLE", "PublishError", "Published", "p
 DEFAULT_BATCH = 100_000  # triples a request: about 20 MB of N-Triples
 PASSWORD_VARIABLE = "KG_STORE_PASSWORD"
 MEDIA_TYPE = "text/turtle"  # pieces are N-Triples, which is Turtle: every store reads it
-RESENDS = 2  # a write the store dropped mid-request is sent again this many times at most
+# A write the store dropped mid-request is sent again this many times at most, after pauses that
+# double from RESEND_PAUSE seconds (0.5, 1, 2, 4): a Virtuoso busy or just started dropped three
+# writes within 1.5 s on a loaded machine.
+RESENDS = 4
+RESEND_PAUSE = 0.5
 
 
 class PublishError(Exception):
@@ -90,7 +94,7 @@ class _Store:
             except PublishError as err:
                 if attempt == RESENDS or not _dropped(err.__cause__):
                     raise
-            time.sleep(0.5 * (attempt + 1))
+            time.sleep(RESEND_PAUSE * 2 ** attempt)
 
     def delete(self) -> None:
         self._call(urllib.request.Request(self.url, method="DELETE"), missing_ok=True)

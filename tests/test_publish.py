@@ -246,27 +246,38 @@ def test_publish_a_failed_piece_puts_the_previous_graph_back(build: Path, capsys
 
 
 class _DroppingGraphStore(_FlakyGraphStore):
-    """The store above, but it drops the connection of its first write before reading the body,
-    as a busy store answering the authentication challenge first does."""
+    """The store above, but it drops the connection of its first `drops` writes before reading
+    the body, as a busy store answering the authentication challenge first does."""
 
     attempts = 0
+    drops = 1
 
     def do_PUT(self) -> None:
         type(self).attempts += 1
-        if type(self).attempts == 1:
+        if type(self).attempts <= type(self).drops:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self._write(replace=True)
 
 
-def test_publish_sends_again_a_write_the_store_dropped(build: Path) -> None:
+@pytest.mark.parametrize("drops, code", [(1, 0), (4, 0), (5, 1)])
+def test_publish_sends_again_a_write_the_store_dropped(build: Path, monkeypatch, capsys, drops: int,
+                                                      code: int) -> None:
+    from kg import publish
+
+    pauses = []
+    monkeypatch.setattr(publish.time, "sleep", pauses.append)
     _DroppingGraphStore.lines, _DroppingGraphStore.writes, _DroppingGraphStore.fail_at = set(), 0, 0
-    _DroppingGraphStore.attempts = 0
+    _DroppingGraphStore.attempts, _DroppingGraphStore.drops = 0, drops
     with _serving(_DroppingGraphStore) as store:
-        assert published(str(build), "--store", store) == 0
-    assert _DroppingGraphStore.attempts == 2
-    assert _triples(_DroppingGraphStore.lines) == len(load_store(build))
+        assert published(str(build), "--store", store) == code
+    assert _DroppingGraphStore.attempts == min(drops + 1, publish.RESENDS + 1)
+    assert pauses == [0.5, 1, 2, 4][:min(drops, publish.RESENDS)]  # each pause twice the last
+    if code == 0:
+        assert _triples(_DroppingGraphStore.lines) == len(load_store(build))
+    else:  # four resends at most, then one line on stderr
+        assert "publish failed" in capsys.readouterr().err
 
 
 # --- Virtuoso ---------------------------------------------------------------------------------
