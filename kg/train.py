@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,15 +192,7 @@ def held_out_extractions(documents: Sequence[Document], taggers: dict[str, objec
     """Each story as the trained stages see it before they decide relations and person types:
     the mentions of the tagger `taggers` gives for its document (one that did not see it) and the
     rules' relations among them; with the document's index (examples are grouped by document)."""
-    from .extract import decide
-
-    found = []
-    for index, doc in enumerate(documents):
-        # without a relation model, decide gives the tagger's mentions and the rules' relations
-        rules_decide = dataclasses.replace(analyzer, mention_tagger=taggers[str(doc.source)],
-                                           relation_model=None, person_model=None)
-        found.extend((index, doc, decide(article, candidates, rules_decide)) for article, candidates in doc.stories)
-    return found
+    return _readings(documents, analyzer, lambda doc, article: taggers[str(doc.source)])
 
 
 class AnnotatedTagger:
@@ -218,14 +210,23 @@ def annotated_extractions(documents: Sequence[Document], analyzer) -> list[tuple
     """Each story as `held_out_extractions` gives it, but with the annotated names for mentions:
     a second reading whose pairs the relation model learns from as well (measured: treated +0.019
     and relation F1 +0.003 pooled over three assignments of the 5 folds)."""
+    return _readings(documents, analyzer,
+                     lambda doc, article: AnnotatedTagger(mention_labels(article, doc.gold)))
+
+
+def _readings(documents: Sequence[Document], analyzer, tagger_of: Callable[[Document, Article], object]
+              ) -> list[tuple[int, Document, Extraction]]:
+    """Each story's mentions as `tagger_of(document, story)` tags them and the rules' relations
+    among them, with its document's index."""
     from .extract import decide
 
     found = []
     for index, doc in enumerate(documents):
         for article, candidates in doc.stories:
-            annotated = dataclasses.replace(analyzer, mention_tagger=AnnotatedTagger(mention_labels(article, doc.gold)),
-                                            relation_model=None, person_model=None)
-            found.append((index, doc, decide(article, candidates, annotated)))
+            # without a relation model, decide gives the tagger's mentions and the rules' relations
+            rules_decide = dataclasses.replace(analyzer, mention_tagger=tagger_of(doc, article),
+                                               relation_model=None, person_model=None)
+            found.append((index, doc, decide(article, candidates, rules_decide)))
     return found
 
 
