@@ -872,25 +872,40 @@ def _in_enumeration(text: str, start: int, end: int) -> bool:
     return text[run_end:run_end + 1] == "等"
 
 
-def _condition_words(text: str, an: Analyzer, tokens: list[Token]):
+# jieba's tags of a word that may end a condition's name (some disease words are idioms to it, 休克
+# a name), and of the words before it that may say the organ or the kind (急性呼吸窘迫综合征,
+# 高尿酸血症); a word ending in 性 (急性, 继发性, 先天性) whatever its tag
+CONDITION_TAGS = ("n", "nz", "l", "nr", "nrt", "i", "vn", "v")
+MODIFIER_TAGS = ("n", "nz", "a", "ng", "b", "vn", "l", "an")
+
+
+def _condition_words(text: str, an: Analyzer, tokens: list[Token], before: dict[int, Token]):
     """脑疝, 消化道大出血: a disease-shaped word (ending in a condition suffix) with the nouns
-    before it that describe the organ."""
-    for i, token in enumerate(tokens):
-        if len(token.word) < 2 or not token.word.endswith(an.condition_suffixes) or token.tag not in (
-                "n", "nz", "l", "nr", "v"):
+    before it that describe the organ (`before`: the tokens by where they end)."""
+    for token in tokens:
+        if len(token.word) < 2 or not token.word.endswith(an.condition_suffixes) or token.tag not in CONDITION_TAGS:
             continue
         if token.tag == "v" and token.word not in an.condition_suffixes:
             continue  # a verb is a condition word only when it is one of the suffixes (扭转)
         if text[token.end:token.end + 1] in "例人区房种科":
             continue  # 疑难病例, 肿瘤科: the disease word names something else
-        start = token.start
-        for previous in reversed(tokens[max(0, i - 4):i]):
-            if previous.end != start or previous.tag not in ("n", "nz", "a", "ng") or token.end - previous.start > 12:
-                break
-            start = previous.start
+        start = _modifier_start(before, token.start, token.end)
         if token.tag == "v" and start == token.start:
             continue
         yield start, token.end
+
+
+def _modifier_start(before: dict[int, Token], start: int, end: int) -> int:
+    """Where a condition's name ending at `end` begins once the words before `start` that say the
+    organ or the kind (four at most, twelve characters in all) are taken in. `before`: the
+    sentence's tokens by where they end."""
+    for _ in range(4):
+        previous = before.get(start)
+        if previous is None or end - previous.start > 12 or (
+                previous.tag not in MODIFIER_TAGS and not previous.word.endswith("性")):
+            break
+        start = previous.start
+    return start
 
 
 PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|罹患|入院|就诊|治疗|手术|术后|化名|病史")
@@ -905,9 +920,11 @@ def _conditions(text: str, an: Analyzer, tokens: list[Token]):
 
 
 def _condition_spans(text: str, an: Analyzer, tokens: list[Token]):
+    before = {t.end: t for t in tokens}
     for match in an.condition_re.finditer(text):
-        yield match.start(), match.end(), "Condition", match.group()
-    for start, end in _condition_words(text, an, tokens):
+        start = _modifier_start(before, match.start(), match.end())  # 老年性白内障, 浅昏迷
+        yield start, match.end(), "Condition", text[start:match.end()]
+    for start, end in _condition_words(text, an, tokens, before):
         yield start, end, "Condition", text[start:end]
     for match in re.finditer(rf"([{CJK}]{{2,8}}?)(?:患者|患儿|病人)", text):
         words = match.group(1)

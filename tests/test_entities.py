@@ -233,10 +233,23 @@ def test_entities_event_without_article_date_has_no_date(mentions_of) -> None:
     ("老人被确诊为嗜铬细胞瘤，随即住院。", "嗜铬细胞瘤"),  # not in the lexicon: suffix 瘤
     ("患儿确诊为川崎病后转入儿科。", "川崎病"),  # not in the lexicon: suffix 病
     ("经检查确诊为急性阑尾炎。", "急性阑尾炎"),  # in the lexicon
+    ("患者被确诊为老年性白内障。", "老年性白内障"),  # a lexicon term with the kind before it
+    ("患儿出现休克症状。", "休克"),  # jieba tags 休克 as a name
+    ("患者因车祸致颅脑外伤入院。", "颅脑外伤"),
+    ("患儿确诊为先天性肛门闭锁。", "先天性肛门闭锁"),  # 闭锁 a verb, with the organ before it
+    ("患者入院时已昏迷，伴有黄疸。", "昏迷"),  # a state, not a word of disease
+    ("患者入院时已昏迷，伴有黄疸。", "黄疸"),
+    ("患者呈浅昏迷状态。", "浅昏迷"),  # a state with its degree
 ])
 def test_entities_condition_after_diagnosis(mentions_of, text: str, name: str) -> None:
     mentions = mentions_of(text)
     assert _find(mentions, "Condition", name), _describe(mentions)
+
+
+def test_entities_no_condition_outside_a_patient_story(mentions_of) -> None:
+    # the words of state added to the lexicon (昏迷, 黄疸) still need a patient's sentence
+    conditions = [m.key for m in mentions_of("医院开展黄疸与昏迷急救知识培训。") if m.label == "Condition"]
+    assert conditions == [], conditions
 
 
 # --- pointers ------------------------------------------------------------------------------

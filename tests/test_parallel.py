@@ -175,11 +175,12 @@ def test_background_call_stops_without_waiting():
 
 def _write_and_wait(path: Path) -> None:
     temporary = path.with_suffix(".tmp")
-    temporary.write_text("half")
+    # the file exists from its opening on: the stop may come while it is being written
     try:
+        temporary.write_text("half")
         time.sleep(60)
     finally:
-        temporary.unlink()
+        temporary.unlink(missing_ok=True)
 
 
 def test_a_stopped_background_call_cleans_up_after_itself(tmp_path):
