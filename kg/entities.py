@@ -263,6 +263,10 @@ def extract_mentions(article: Article, analyzer: Analyzer, tokens: list[Token] |
     token_starts = [t.start for t in tokens]
     people_starts = [s for s, _ in people]
     found: list[Mention] = []
+    # 高血压日义诊: a disease named in a story that speaks of no patient is a topic, not a condition;
+    # a story of care names its patient in one sentence and the conditions in others (measured: a
+    # story's patient as the context of its conditions, not only the sentence's, found more)
+    patient_story = bool(PATIENT_CONTEXT.search(article.text))
     for sentence in article.sentences:
         base = sentence.start
         first, last = bisect_left(token_starts, base), bisect_left(token_starts, sentence.end)
@@ -270,7 +274,7 @@ def extract_mentions(article: Article, analyzer: Analyzer, tokens: list[Token] |
                   if t.end <= sentence.end]
         first, last = bisect_left(people_starts, base), bisect_left(people_starts, sentence.end)
         names = [(s - base, e - base) for s, e in people[first:last] if e <= sentence.end]
-        found.extend(_sentence_mentions(article, sentence, analyzer, inside, names))
+        found.extend(_sentence_mentions(article, sentence, analyzer, inside, names, patient_story))
     return tuple(found) + tuple(_declared_short_names(article, found))
 
 
@@ -318,7 +322,7 @@ def person_spans(text: str, an: Analyzer) -> list[tuple[int, int]]:
 
 
 def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, tokens: list[Token],
-                       lac_names: list[tuple[int, int]]) -> list[Mention]:
+                       lac_names: list[tuple[int, int]], patient_story: bool) -> list[Mention]:
     text = sentence.text
     starts = {t.start for t in tokens}
     ends = {t.end for t in tokens}
@@ -353,7 +357,7 @@ def _sentence_mentions(article: Article, sentence: Sentence, an: Analyzer, token
     institutions = [(s, e) for s, e, label, _ in names if label not in ("Person", "Patient", "Pointer")]
     events = [ev for ev in _events(text, tokens, an, narrative_date(article, sentence.start), institutions, people)
               if not any(s < ev[1] and ev[0] < e for s, e in people)]
-    conditions = list(_conditions(text, an, tokens))
+    conditions = list(_conditions(text, an, tokens)) if patient_story else []
 
     mentions = []
     base = sentence.start
@@ -912,8 +916,6 @@ PATIENT_CONTEXT = re.compile(r"患者|患儿|病人|病情|确诊|诊断|患有|
 
 
 def _conditions(text: str, an: Analyzer, tokens: list[Token]):
-    if not PATIENT_CONTEXT.search(text):
-        return  # 高血压日义诊: a disease named outside a patient's story is a topic, not a condition
     for start, end, label, name in _condition_spans(text, an, tokens):
         if name not in an.generic_conditions:  # 疑难病, 常见病: kinds of disease, not one
             yield start, end, label, name

@@ -246,8 +246,15 @@ def test_entities_condition_after_diagnosis(mentions_of, text: str, name: str) -
     assert _find(mentions, "Condition", name), _describe(mentions)
 
 
+def test_entities_condition_in_a_sentence_of_a_patient_story(mentions_of) -> None:
+    # the patient is named in the first sentence, the conditions in the second
+    conditions = {m.key for m in mentions_of("张大爷因腹痛入院。检查发现胆总管结石，并伴有黄疸。")
+                  if m.label == "Condition"}
+    assert conditions == {"胆总管结石", "黄疸"}, conditions
+
+
 def test_entities_no_condition_outside_a_patient_story(mentions_of) -> None:
-    # the words of state added to the lexicon (昏迷, 黄疸) still need a patient's sentence
+    # the words of state added to the lexicon (昏迷, 黄疸) still need a patient's story
     conditions = [m.key for m in mentions_of("医院开展黄疸与昏迷急救知识培训。") if m.label == "Condition"]
     assert conditions == [], conditions
 
