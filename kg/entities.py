@@ -884,8 +884,9 @@ MODIFIER_TAGS = ("n", "nz", "a", "ng", "b", "vn", "l", "an")
 
 
 def _condition_words(text: str, an: Analyzer, tokens: list[Token], before: dict[int, Token]):
-    """脑疝, 消化道大出血: a disease-shaped word (ending in a condition suffix) with the nouns
-    before it that describe the organ (`before`: the tokens by where they end)."""
+    """脑疝, 消化道大出血: a disease-shaped word (ending in a condition suffix) with the words
+    before it that say the organ or the kind (`_modifier_start`; `before`: the tokens by where
+    they end)."""
     for token in tokens:
         if len(token.word) < 2 or not token.word.endswith(an.condition_suffixes) or token.tag not in CONDITION_TAGS:
             continue
