@@ -3,14 +3,15 @@
 HTML goes through trafilatura (main content only: no scripts, navigation, footers or comment
 threads). Text, from either source, is then normalised: traditional script to simplified (OpenCC),
 pinyin annotations dropped, punctuation unified and de-doubled, letter-spaced headings joined and
-lines broken by PDF extraction re-joined. Boilerplate lines (breadcrumbs, share buttons, footers)
-are dropped, but the metadata they carry (date, source) is kept for the article.
+lines broken by PDF extraction re-joined. Boilerplate lines (breadcrumbs, menus, share buttons,
+footers) are dropped, but the metadata they carry (date, source) is kept for the article.
 """
 from __future__ import annotations
 
 import datetime
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,6 +60,29 @@ BOILERPLATE = re.compile(
     r"微信$|qq空间$|极光新闻$|打印本页|关闭窗口|上一篇|下一篇|页\s*[:：]|\[\d+\]$|返回顶部|扫一扫|"
     r"(更新|发布)时间\s*[:：]|\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*(来源|作者|\||$))",
     re.IGNORECASE)
+# A site's menu or breadcrumb trail, however its items are worded: short items with no sentence
+# mark, split by >, by |, or by spaces when most share their first or last two characters
+# (今日某县 今日某市 …: a list of people's names shares neither).
+SENTENCE_MARKS = re.compile("[。，！？；：:,]")
+NAV_ITEM_CHARS = 12
+MENU_ITEM_CHARS = 6
+
+
+def is_navigation(line: str) -> bool:
+    """Whether a line is a site's menu or breadcrumb trail rather than text."""
+    if SENTENCE_MARKS.search(line):
+        return False
+    for separator, least in (("[>＞]", 3), ("[|｜]", 4)):
+        items = [item.strip() for item in re.split(separator, line)]
+        if len(items) >= least and all(0 < len(item) <= NAV_ITEM_CHARS for item in items):
+            return True
+    items = line.split()
+    if len(items) >= 6 and all(len(item) <= MENU_ITEM_CHARS for item in items):
+        heads, tails = Counter(i[:2] for i in items), Counter(i[-2:] for i in items)
+        return max(*heads.values(), *tails.values()) * 2 >= len(items)
+    return False
+
+
 # Lines naming an article's author or editor are metadata to keep: their people are entities.
 BYLINE_LINE = re.compile(r"(作者|责任编辑|编辑|记者|通讯员|摄影)\s*[:：|｜]")
 DATE_ISO = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
@@ -208,7 +232,7 @@ def drop_boilerplate(text: str) -> tuple[str, str | None, str | None]:
     kept = []
     for line in text.split("\n"):
         stripped = line.strip()
-        if stripped and BOILERPLATE.match(stripped) and not BYLINE_LINE.search(stripped):
+        if stripped and (BOILERPLATE.match(stripped) or is_navigation(stripped)) and not BYLINE_LINE.search(stripped):
             date = date or match_date(DATE_ISO.search(stripped))
             found = SOURCE.search(stripped)
             source = source or (found.group(1) if found else None)

@@ -283,6 +283,30 @@ def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> 
                     yield Pair(body, "locatedIn", place, _evidence(article, sentence), False)
 
 
+@lru_cache(maxsize=1)
+def _titles() -> tuple[re.Pattern, frozenset[str]]:
+    """Any title of the title lexicon (副院长, 主任医师), longest first, and the characters titles
+    are written with (a text with any other character holds more than titles: no match to try)."""
+    terms = sorted({e.term for e in lexicon.load("titles.tsv")}, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, terms))), frozenset("".join(terms))
+
+
+LIST_MARKS = "，,、；; 　和及与"
+
+
+def _only_titles_between(gap: str, offset: int, between: list[Mention]) -> bool:
+    """Whether what stands between two ends (`gap`, starting at `offset` in the text) is only
+    titles, list marks and the mentions `between`."""
+    rest = list(gap)
+    for m in between:
+        rest[m.start - offset:m.end - offset] = [""] * (m.end - m.start)
+    titles, title_chars = _titles()
+    rest = "".join(rest).strip(LIST_MARKS)
+    if not set(rest) <= title_chars | set(LIST_MARKS):
+        return False
+    return not titles.sub("", rest).strip(LIST_MARKS)
+
+
 def _bucket(n: int) -> str:
     for limit in (0, 1, 2, 4, 8, 16, 32, 64):
         if n <= limit:
@@ -357,6 +381,10 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
             features.append(f"bmark={mark}")
     between = [m for m in mentions if first.end <= m.start and m.end <= second.start and m.end > m.start]
     features.append(f"nbetween={_bucket(len(between))}")
+    if gap and _only_titles_between(gap, first.end, between):
+        # 某医院党委书记甲，副院长乙: a list of a body's people, each after a title (measured, pooled
+        # over two assignments of the 5 folds: relation F1 +0.002, worksAt +0.006)
+        features.append("gap=list" if between else "gap=titles")
     features.extend(sorted({f"mid={m.label}" for m in between}))
     if any(m.label == head.label for m in between):
         features.append("mid=same-as-head")

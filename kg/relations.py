@@ -663,7 +663,7 @@ def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
         head = name[:length]
         place = an.places.get(head)
         if place and (_written_in_full(head, place) or place.level in ("province", "country")
-                      or place.level == "city" and not _university_elsewhere(name, place.name)) and head != "中国":
+                      or place.level == "city" and not _university_elsewhere(name, place.name, head)) and head != "中国":
             found = [(0, length, place.name)] + _areas_after(name, length, an)
             return found + _town_at(name, found[-1][1])
     town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
@@ -692,10 +692,13 @@ def _written_in_full(form: str, place: lexicon.Place) -> bool:
     return form == place.name or form.endswith(lexicon.AREA_SUFFIXES)
 
 
-def _university_elsewhere(name: str, city: str) -> bool:
+def _university_elsewhere(name: str, city: str, short: str) -> bool:
     """Whether the name begins with a university seated outside the city its first characters
-    name (中山大学 is in Guangzhou, not in 中山市)."""
+    name (中山大学 is in Guangzhou, not in 中山市), or begins with the city's short name that
+    university's name begins with (中山医院, 中山七院: its hospitals, named for it)."""
     seats = lexicon.university_seats()
+    if seats.get(short + "大学", city) != city:
+        return True
     return any(seats.get(name[:end], city) != city for end in range(3, min(len(name), 20) + 1))
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kg.clean import clean_document, drop_boilerplate, normalise
+from kg.clean import clean_document, drop_boilerplate, is_navigation, normalise
 from kg.read import read_document
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
@@ -242,3 +242,32 @@ def test_clean_drop_boilerplate_never_raises(text: str) -> None:
     body, date, source = drop_boilerplate(normalise(text))
     assert len(body) <= len(normalise(text))
     assert date is None or len(date) == 10
+
+
+@pytest.mark.parametrize("line", [
+    "今日某州 今日东县 今日西县 今日南县 今日北县 今日中县",  # a menu of a site's local pages
+    "某某网 > 某省 > 某州 > 今日某县 > 正文",  # a breadcrumb trail with single marks
+    "首页| 滚动| 国内| 国际| 军事| 社会",
+    "党委信箱 | 院长信箱 | English | 投稿专线",
+])
+def test_clean_navigation_lines_are_dropped(line: str) -> None:
+    assert is_navigation(line)
+    body = "青州市人民医院召开大会。"
+    assert drop_boilerplate(f"{line}\n{body}")[0] == body
+
+
+@pytest.mark.parametrize("line", [
+    "张明 李华 王强 赵丽 刘洋 陈静",  # people listed by name share no first or last characters
+    "血压 > 140 毫米汞柱",  # a measure, not a trail
+    "记者 张明 | 编辑 李华",  # a byline
+    "青州市人民医院 > 临朐县人民医院，两院签约。",  # a sentence
+])
+def test_clean_text_that_only_looks_like_navigation_is_kept(line: str) -> None:
+    assert not is_navigation(line)
+
+
+@given(st.lists(st.text(alphabet="张王李赵刘陈杨黄明华强丽洋静伟芳", min_size=2, max_size=3), min_size=6, max_size=12,
+                unique_by=(lambda name: name[:2], lambda name: name[-2:])))
+def test_clean_a_list_of_names_is_never_a_menu(names: list[str]) -> None:
+    # names that share no first or last two characters are no menu, however many
+    assert not is_navigation(" ".join(names))

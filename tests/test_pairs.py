@@ -327,3 +327,21 @@ def test_pairs_bodies_of_a_story_of_aid_are_weighed_across_its_sentences(make_ar
         article = make_article(other)
         mentions = (*named(article, "广元市中心医院"), *named(article, "剑阁县人民医院"))
         assert not [p for p in candidate_pairs(article, mentions, ()) if p.kind == "aidedBy"]
+
+
+def test_pairs_features_say_when_only_titles_and_people_stand_between(make_article) -> None:
+    article = make_article("青川县人民医院党委书记王立新，副院长李某出席。")
+    text = article.text
+    hospital = Mention(article.id, 0, 7, "Hospital", "青川县人民医院", "青川县人民医院")
+    secretary = Mention(article.id, text.index("王立新"), text.index("王立新") + 3, "Person", "王立新", "王立新")
+    deputy = Mention(article.id, text.index("李某"), text.index("李某") + 2, "Person", "李某", "李某")
+    mentions = (hospital, secretary, deputy)
+    pairs = {(p.head.text, p.kind, p.tail.text): p for p in candidate_pairs(article, mentions, ())}
+    listed = set(pair_features(pairs[("李某", "worksAt", "青川县人民医院")], article, mentions))
+    titled = set(pair_features(pairs[("王立新", "worksAt", "青川县人民医院")], article, mentions))
+    assert "gap=list" in listed and "gap=titles" not in listed
+    assert "gap=titles" in titled and "gap=list" not in titled
+    article = make_article("青川县人民医院邀请专家王立新讲课。")
+    doctor = Mention(article.id, 11, 14, "Doctor", "王立新", "王立新")
+    pair = next(p for p in candidate_pairs(article, (hospital, doctor), ()) if p.kind == "worksAt")
+    assert not {"gap=list", "gap=titles"} & set(pair_features(pair, article, (hospital, doctor)))

@@ -193,7 +193,9 @@ def test_relations_located_in_place_prefix(relations_of, text: str, org: str, pl
 
 
 @pytest.mark.parametrize("text", ["患者被转至人民医院治疗。",
-                                  "中山大学附属第五医院开展义诊。"])  # the university is not in 中山市
+                                  "中山大学附属第五医院开展义诊。",  # the university is not in 中山市
+                                  "中山七院开展义诊。",  # nor are its hospitals, named for it
+                                  "复旦大学附属中山医院开展义诊。"])
 def test_relations_no_location_without_place_prefix(relations_of, text: str) -> None:
     _, relations = relations_of(text)
     assert not [r for r in relations if r.kind == "locatedIn"]
