@@ -22,7 +22,9 @@ model bytes.
    from `persons.person_features`.
 5. With `--cv`, the whole procedure is also run with each set left out and on 5 folds by document,
    and every held-out document is built and scored by the scorer: the only figures to quote.
-   The 5-fold row comes with its 95 % interval, the held-out documents drawn with replacement;
+   The 5-fold row comes with its 95 % interval, the held-out documents drawn with replacement,
+   and with the same held-out documents built over their annotated names instead of the
+   tagger's mentions (what the relations lose to the mentions);
    `--save FILE` keeps each document's 5-fold counts and `--compare FILE` compares a run with
    them, document by document (the change and its interval). With one set, no set is left out.
 """
@@ -479,6 +481,16 @@ def extract_documents(documents: Sequence[Document], analyzer) -> list[list[Extr
     return [[decide(a, c, analyzer) for a, c in d.stories] for d in documents]
 
 
+def extract_with_annotated_names(documents: Sequence[Document], analyzer) -> list[list[Extraction]]:
+    """Each document's extractions by the analyzer's relation and person-type models over its
+    annotated names (`AnnotatedTagger`) rather than its tagger's mentions: what the later stages
+    make of mentions with no error, so what the relations lose to the mentions."""
+    from .extract import decide
+
+    return [[decide(a, c, dataclasses.replace(analyzer, mention_tagger=AnnotatedTagger(mention_labels(a, d.gold))))
+             for a, c in d.stories] for d in documents]
+
+
 def score_extractions(documents: Sequence[Document], extractions: Sequence[Extraction], scorer,
                       scratch: Path) -> dict:
     """Resolve the extractions into one graph and score it against the documents' gold."""
@@ -631,6 +643,7 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
             add(total, counts(build_and_score(test_docs, analyzer_with(analyzer, models), scorer, scratch)))
             lines.append(summary_line(f"set {name}, trained on the other sets", total))
         cv_total: dict = {}
+        annotated_total: dict = {}
         per_document = {} if held_out is None else held_out
         for repeat in range(repeats):
             folds = folds_of(documents, CONFIG["cv_folds"], repeat)
@@ -640,6 +653,9 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
                 models = train(train_docs, scratch / f"fold-{repeat}-{fold}", analyzer, log=log)
                 found = extract_documents(test_docs, analyzer_with(analyzer, models))
                 add(cv_total, counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch)))
+                given = extract_with_annotated_names(test_docs, analyzer_with(analyzer, models))
+                add(annotated_total, counts(score_extractions(test_docs, [x for xs in given for x in xs], scorer,
+                                                              scratch)))
                 for doc, extractions in zip(test_docs, found):
                     add(per_document.setdefault(doc.gold_path.name, {}),
                         counts(score_extractions([doc], extractions, scorer, scratch)))
@@ -650,6 +666,8 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
         lines.append(summary_line(f"all {len(documents)}, {used} folds by document{pooled}", cv_total))
         lines.append(interval_line("the same, 95 % interval (each document scored alone, drawn with "
                                    "replacement)", [per_document[d.gold_path.name] for d in documents]))
+        lines.append(summary_line("the same, with the annotated names for mentions (what the relations "
+                                  "lose to the mentions)", annotated_total))
         models = train(documents, scratch / "all", analyzer, log=log)
         seen: dict = {}
         for name in sets:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kg.model import Mention
-from kg.train import (GoldDocument, GoldEntity, RelationExample, annotated_extractions, fit_relations, gold_ids,
-                      interval_line, load_documents, load_gold, main, mention_labels, paired_lines,
-                      relation_label)
+from kg.train import (GoldDocument, GoldEntity, RelationExample, annotated_extractions, extract_documents,
+                      extract_with_annotated_names, fit_relations, gold_ids, interval_line, load_documents,
+                      load_gold, main, mention_labels, paired_lines, relation_label)
 
 ANNOTATED = Path(__file__).parent / "data" / "annotated"
 SET = f"{ANNOTATED / 'articles'}:{ANNOTATED / 'gold'}"
@@ -102,6 +102,7 @@ def test_train_cross_validates_one_set_and_compares_two_runs(tmp_path, capsys) -
     assert "trained on the other sets" not in table
     # folds come from a hash of each file's name: these three fall into two, and the row says so
     assert "| all 3, 2 folds by document | 0.500 | 0.500 |" in table
+    assert "| the same, with the annotated names for mentions (what the relations lose to the mentions) |" in table
     documents = json.loads(saved.read_text())["documents"]
     assert sorted(documents) == ["a1_clinic.json", "a2_team.json", "a3_training.json"]
     assert main([SET, "--cv", "--scorer", str(scorer), "--compare", str(saved)]) == 0
@@ -192,6 +193,24 @@ def test_train_annotated_reading_has_the_gold_names_for_mentions(analyzer) -> No
     found = {m.text for m in extraction.mentions if m.end > m.start}
     assert found <= gold_names and {"青川县人民医院", "王立新", "冠心病"} <= found
     assert index == 0 and extraction.relations  # the rules' relations over the gold names
+
+
+def test_train_a_build_over_the_annotated_names_takes_them_for_its_mentions(analyzer) -> None:
+    import dataclasses
+
+    documents = load_documents([("annotated", ANNOTATED / "articles", ANNOTATED / "gold")], analyzer)
+    doc = documents[0]
+    # a name no tagger would propose: annotated, it is a mention; the tagger's build lacks it
+    odd = GoldEntity("odd", "Department", frozenset({"能力显著"}), None)
+    doc = dataclasses.replace(doc, gold=dataclasses.replace(doc.gold, entities=doc.gold.entities + (odd,)))
+    given = {m.text for x in extract_with_annotated_names([doc], analyzer)[0] for m in x.mentions}
+    tagged = {m.text for x in extract_documents([doc], analyzer)[0] for m in x.mentions}
+    assert "能力显著" in given and "能力显著" not in tagged
+    assert {"青川县人民医院", "王立新", "冠心病"} <= given
+    gold_names = {name for e in doc.gold.entities for name in e.names}
+    assert {name for name in given if name} <= gold_names
+    relations = [r for x in extract_with_annotated_names([doc], analyzer)[0] for r in x.relations]
+    assert ("王立新", "treated", "李大爷") in {(r.head.text, r.kind, r.tail.text) for r in relations}
 
 
 def test_train_thresholds_are_chosen_on_the_held_out_reading_alone(monkeypatch) -> None:
