@@ -117,11 +117,6 @@ class Analyzer:
 CREDIT_SEPARATOR = r"\s*[:：|｜/]\s*"
 
 
-def _alternation(terms) -> re.Pattern:
-    ordered = sorted(set(terms), key=lambda t: (-len(t), t))
-    return re.compile("|".join(re.escape(t) for t in ordered) or "(?!)")
-
-
 def default_analyzer(use_lac: bool = True) -> Analyzer:
     """The shipped lexicons and models, built once per process (LAC takes about a second)."""
     return _analyzer(bool(use_lac))
@@ -133,8 +128,8 @@ def _analyzer(use_lac: bool) -> Analyzer:
     title_entries = lexicon.load("titles.tsv")
     titles = {e.term: e.type for e in title_entries if "byline only" not in e.note}
     byline_roles = frozenset(e.term for e in title_entries if "byline" in e.note)
-    roles = _alternation(byline_roles).pattern
-    long_roles = _alternation(r for r in byline_roles if len(r) > 1).pattern
+    roles = lexicon.alternation(byline_roles).pattern
+    long_roles = lexicon.alternation(r for r in byline_roles if len(r) > 1).pattern
     suffix_entries = lexicon.load("org_suffixes.tsv")
     org_suffixes = {e.term: e.type for e in suffix_entries if e.type != "Department" and (
         not e.note.startswith("ambiguous") or e.term in AGENCY_AMBIGUOUS_OK)}
@@ -183,25 +178,25 @@ def _analyzer(use_lac: bool) -> Analyzer:
         credit_role_before_re=re.compile(rf"(?:(?:{roles}){CREDIT_SEPARATOR}|(?:{long_roles})\s*)$"),
         credit_line_re=re.compile(rf"\s*(?:{roles}){CREDIT_SEPARATOR}[^，。；]*$"),
         hospital_titles=frozenset(e.term for e in title_entries if "held in a hospital" in e.note),
-        title_re=_alternation(titles),
-        org_suffix_re=_alternation(org_suffixes),
+        title_re=lexicon.alternation(titles),
+        org_suffix_re=lexicon.alternation(org_suffixes),
         org_suffix_type=org_suffixes,
         departments=departments,
         department_modifiers=department_modifiers,
-        department_re=_alternation(list(departments) + list(unit_suffixes)),
-        ward_re=re.compile(f"(?:{_alternation(department_modifiers).pattern})[一二三四五六七八九十](?:病区|科|区)"
-                           f"|(?:{_alternation(departments).pattern})[一二三四五六七八九十]病区"),
+        department_re=lexicon.alternation(list(departments) + list(unit_suffixes)),
+        ward_re=re.compile(f"(?:{lexicon.alternation(department_modifiers).pattern})[一二三四五六七八九十](?:病区|科|区)"
+                           f"|(?:{lexicon.alternation(departments).pattern})[一二三四五六七八九十]病区"),
         unit_suffixes=unit_suffixes,
         unit_words=unit_words,
-        event_re=_alternation(e.term for e in events),
+        event_re=lexicon.alternation(e.term for e in events),
         event_ambiguous=frozenset(e.term for e in events if e.note.startswith("ambiguous")),
         event_verbs=frozenset(e.term for e in events if "verb" in e.note or "act rather" in e.note),
         conditions=frozenset(e.term for e in conditions if e.type == "term"),
         generic_conditions=frozenset(e.term for e in conditions if e.type == "generic"),
-        condition_re=_alternation(e.term for e in conditions if e.type == "term"),
+        condition_re=lexicon.alternation(e.term for e in conditions if e.type == "term"),
         condition_suffixes=tuple(sorted((e.term for e in conditions if e.type == "suffix"),
                                         key=len, reverse=True)),
-        condition_suffix_re=_alternation(e.term for e in conditions if e.type == "suffix"),
+        condition_suffix_re=lexicon.alternation(e.term for e in conditions if e.type == "suffix"),
         places=places,
         mention_tagger=load_tagger(),
         relation_model=load_model(),

@@ -50,6 +50,13 @@ def load(name: str) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+def alternation(terms) -> re.Pattern:
+    """A pattern matching any of the terms, the longest first (one that matches nothing when
+    there are none)."""
+    ordered = sorted(set(terms), key=lambda t: (-len(t), t))
+    return re.compile("|".join(re.escape(t) for t in ordered) or "(?!)")
+
+
 def table(name: str) -> dict[str, str]:
     """term → type of one lexicon file."""
     return {e.term: e.type for e in load(name)}

@@ -283,15 +283,16 @@ def _relative_area_pairs(article: Article, by_sentence: list[list[Mention]]) -> 
                     yield Pair(body, "locatedIn", place, _evidence(article, sentence), False)
 
 
+LIST_MARKS = "，,、；; 　和及与"
+
+
 @lru_cache(maxsize=1)
 def _titles() -> tuple[re.Pattern, frozenset[str]]:
     """Any title of the title lexicon (副院长, 主任医师), longest first, and the characters titles
-    are written with (a text with any other character holds more than titles: no match to try)."""
-    terms = sorted({e.term for e in lexicon.load("titles.tsv")}, key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, terms))), frozenset("".join(terms))
-
-
-LIST_MARKS = "，,、；; 　和及与"
+    and list marks are written with (a text with any other character holds more than titles: no
+    match to try)."""
+    terms = {e.term for e in lexicon.load("titles.tsv")}
+    return lexicon.alternation(terms), frozenset("".join(terms) + LIST_MARKS)
 
 
 def _only_titles_between(gap: str, offset: int, between: list[Mention]) -> bool:
@@ -300,9 +301,9 @@ def _only_titles_between(gap: str, offset: int, between: list[Mention]) -> bool:
     rest = list(gap)
     for m in between:
         rest[m.start - offset:m.end - offset] = [""] * (m.end - m.start)
-    titles, title_chars = _titles()
+    titles, allowed = _titles()
     rest = "".join(rest).strip(LIST_MARKS)
-    if not set(rest) <= title_chars | set(LIST_MARKS):
+    if not set(rest) <= allowed:
         return False
     return not titles.sub("", rest).strip(LIST_MARKS)
 
