@@ -25,6 +25,13 @@ MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 YEAR = re.compile(r"(20\d{2}|19\d{2})年")
 MASTHEAD_ISSUE = re.compile(r"第\s*\d+\s*期")
 DATE_ONLY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(\s*星期.)?|\d{4}-\d{1,2}-\d{1,2}")
+# A page's own lines among a title's short lines, no part of the title: its time and source
+# (2019年01月11日 15:44 来源：某网), its credits, its breadcrumb trail, its text-size and search widgets.
+PAGE_LINE = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(星期.)?\s*\d{1,2}:\d{2}"
+                       r"|(来源|作者|发布时间|发布日期|更新时间|编辑)\s*[:：]"
+                       r"|^(字号|字体|文字放大|文字缩小|站内搜索|加入收藏|设为首页|打印|本页位置|当前位置|您的位置)"
+                       r"|^[【\[]?大\s*中\s*小[】\]]?$")
+TITLE_LABEL = re.compile(r"^(原)?标题\s*[:：]\s*")
 
 
 def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
@@ -54,7 +61,7 @@ def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
 
 def _title(lines: list[str]) -> str | None:
     """The last block of short lines before the first paragraph, skipping a masthead block
-    (`某某医院院报 第12期` and its date line)."""
+    (`某某医院院报 第12期` and its date line) and the page's own lines (`PAGE_LINE`)."""
     blocks: list[list[str]] = [[]]
     for line in lines:
         line = line.strip()
@@ -64,9 +71,11 @@ def _title(lines: list[str]) -> str | None:
             continue
         if len(line) > MAX_TITLE or re.search(r"[。！？]", line[:-1]):
             break
-        blocks[-1].append(line.rstrip("：:"))
+        if PAGE_LINE.search(line):
+            continue
+        blocks[-1].append(TITLE_LABEL.sub("", line).rstrip("：:"))
     heads = [b for b in blocks if b and not any(MASTHEAD_ISSUE.search(x) or DATE_ONLY.fullmatch(x) for x in b)]
-    return " ".join(heads[-1][-2:]) if heads else None
+    return " ".join(dict.fromkeys(heads[-1][-2:])) if heads else None
 
 
 def _full_dates(text: str, end: int | None = None) -> Iterator[str]:

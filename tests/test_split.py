@@ -80,6 +80,27 @@ def test_split_articles_uses_clean_title_for_a_single_story() -> None:
     assert (articles[0].title, articles[0].date, articles[0].publisher) == ("网页标题", "2024-01-02", "某报")
 
 
+PARAGRAPH = "青州市人民医院今天上午在门诊大楼前举办了一场大型义诊活动，来自十个科室的专家为群众提供了免费咨询服务。"
+
+
+@pytest.mark.parametrize("head, title", [
+    # a page's time and source line between the headline and the story
+    ("2019年01月11日 15:44 来源：中国新闻网 参与互动\n青州市人民医院举办义诊", "青州市人民医院举办义诊"),
+    # credits after the headline, on their own line
+    ("青州市人民医院举办义诊\n2018-05-31 14:37:48 来源：东北网 作者：张三", "青州市人民医院举办义诊"),
+    # the page's text-size widget and breadcrumb before it
+    ("文字放大 文字缩小\n青州市人民医院举办义诊", "青州市人民医院举办义诊"),
+    ("本页位置：首页新闻中心\n青州市人民医院举办义诊", "青州市人民医院举办义诊"),
+    # a repost's original headline, given twice around its source
+    ("原标题：青州市人民医院举办义诊\n来源：某某新闻\n原标题：青州市人民医院举办义诊", "青州市人民医院举办义诊"),
+    # a headline over two lines stays whole
+    ("青州市人民医院举办义诊\n千余群众受益", "青州市人民医院举办义诊 千余群众受益"),
+])
+def test_split_articles_title_leaves_out_the_page_lines(head: str, title: str) -> None:
+    (article,) = split_articles(CleanText(text=f"{head}\n\n{PARAGRAPH}"), "p.txt")
+    assert article.title == title
+
+
 # --- sentences -----------------------------------------------------------------------------
 
 def test_split_sentences_offsets_index_text() -> None:
