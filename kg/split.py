@@ -28,8 +28,8 @@ DATE_ONLY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(\s*星期.)?|\d{4}-\d{1,2}
 # A page's own lines among a title's short lines, no part of the title: its time and source
 # (2019年01月11日 15:44 来源：某网), its credits, its breadcrumb trail, its text-size and search widgets.
 PAGE_LINE = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(星期.)?\s*\d{1,2}:\d{2}"
-                       r"|(来源|作者|发布时间|发布日期|更新时间|编辑)\s*[:：]"
-                       r"|^(字号|字体|文字放大|文字缩小|站内搜索|加入收藏|设为首页|打印|本页位置|当前位置|您的位置)"
+                       r"|(来源|作者|发布时间|发布日期|更新时间|编辑)\s*[:：]|通讯员"
+                       r"|^(字号|字体|文字放大|文字缩小|站内搜索|加入收藏|设为首页|打印|本页位置|当前位置|您的位置|[文图][/／])"
                        r"|^[【\[]?大\s*中\s*小[】\]]?$")
 TITLE_LABEL = re.compile(r"^(原)?标题\s*[:：]\s*")
 
@@ -69,13 +69,21 @@ def _title(lines: list[str]) -> str | None:
             if blocks[-1]:
                 blocks.append([])
             continue
-        if len(line) > MAX_TITLE or re.search(r"[。！？]", line[:-1]):
+        if len(line) > MAX_TITLE or _sentence(line):
             break
         if PAGE_LINE.search(line):
             continue
         blocks[-1].append(TITLE_LABEL.sub("", line).rstrip("：:"))
     heads = [b for b in blocks if b and not any(MASTHEAD_ISSUE.search(x) or DATE_ONLY.fullmatch(x) for x in b)]
     return " ".join(dict.fromkeys(heads[-1][-2:])) if heads else None
+
+
+def _sentence(line: str) -> bool:
+    """Whether a short line is a sentence of the story rather than a heading: a full stop inside,
+    or a comma with a full stop at the end or an exclamation or question inside (a headline may
+    exclaim or ask: 喜讯！某院揭牌, 援青医生带来了什么？)."""
+    inside = line[:-1]
+    return "。" in inside or "，" in line and (line.endswith("。") or bool(re.search("[！？]", inside)))
 
 
 def _full_dates(text: str, end: int | None = None) -> Iterator[str]:

@@ -95,6 +95,12 @@ PARAGRAPH = "青州市人民医院今天上午在门诊大楼前举办了一场�
     ("原标题：青州市人民医院举办义诊\n来源：某某新闻\n原标题：青州市人民医院举办义诊", "青州市人民医院举办义诊"),
     # a headline over two lines stays whole
     ("青州市人民医院举办义诊\n千余群众受益", "青州市人民医院举办义诊 千余群众受益"),
+    # a headline may exclaim or ask, with or without a comma
+    ("喜讯！青州市人民医院举办义诊！", "喜讯！青州市人民医院举办义诊！"),
+    ("援青医生把资源送上高原，带来了什么？", "援青医生把资源送上高原，带来了什么？"),
+    # the story's first sentence is no headline; the credits of words and pictures neither
+    ("青州市人民医院举办义诊\n\n上午8点，义诊开始了。", "青州市人民医院举办义诊"),
+    ("青州市人民医院举办义诊\n文/某某晚报记者 张三 通讯员 李四\n图/受访者提供", "青州市人民医院举办义诊"),
 ])
 def test_split_articles_title_leaves_out_the_page_lines(head: str, title: str) -> None:
     (article,) = split_articles(CleanText(text=f"{head}\n\n{PARAGRAPH}"), "p.txt")
