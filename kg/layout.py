@@ -44,14 +44,16 @@ def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int
     n = len(cx)
     cell = cx * size + cy
     order = np.argsort(cell, kind="stable")
-    sorted_cell = cell[order]
+    # each cell's population and where its nodes start in `order` (a search per node was slower)
+    population = np.bincount(cell, minlength=size * size)
+    starts = np.cumsum(population) - population
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             tx, ty = cx + dx, cy + dy
             ok = (tx >= 0) & (tx < size) & (ty >= 0) & (ty < size)
-            target = np.where(ok, tx * size + ty, -1)
-            lo = np.searchsorted(sorted_cell, target, "left")
-            count = np.where(ok, np.searchsorted(sorted_cell, target, "right") - lo, 0)
+            target = np.where(ok, tx * size + ty, 0)
+            lo = starts[target]
+            count = np.where(ok, population[target], 0)
             taken = np.minimum(count, _NEAR_CAP)
             total = int(taken.sum())
             if not total:
@@ -64,18 +66,18 @@ def _near_pairs(cx: np.ndarray, cy: np.ndarray, size: int
             yield first[keep], second[keep], (cell_count / cell_taken)[keep]
 
 
-def _far_field(px, py, pcx, pcy, size, mass, sum_x, sum_y):
-    """Repulsion on points (px, py) lying in cells (pcx, pcy) from the centroids of the cells of
-    their interaction list: children of the parent cell's neighbours that are not adjacent."""
+def _far_field(px, py, pcx, pcy, size, mass, centre_x, centre_y):
+    """Repulsion on points (px, py) lying in cells (pcx, pcy) from the centroids (centre_x,
+    centre_y) of the cells of their interaction list: children of the parent cell's neighbours
+    that are not adjacent."""
     xs = ((pcx >> 1) * 2 - 2)[:, None] + _OFF_X
     ys = ((pcy >> 1) * 2 - 2)[:, None] + _OFF_Y
     ok = (xs >= 0) & (xs < size) & (ys >= 0) & (ys < size)
     ok &= (np.abs(xs - pcx[:, None]) > 1) | (np.abs(ys - pcy[:, None]) > 1)
     ids = np.where(ok, xs * size + ys, 0)
     m = np.where(ok, mass[ids], 0.0)
-    safe = np.maximum(m, 1.0)
-    dx = px[:, None] - sum_x[ids] / safe
-    dy = py[:, None] - sum_y[ids] / safe
+    dx = px[:, None] - centre_x[ids]
+    dy = py[:, None] - centre_y[ids]
     w = m / np.maximum(dx * dx + dy * dy, 1e-6)
     return (dx * w).sum(1), (dy * w).sum(1)
 
@@ -103,18 +105,19 @@ def _repulsion(pos: np.ndarray) -> np.ndarray:
         mass = np.bincount(cell, minlength=size * size).astype(float)
         sum_x = np.bincount(cell, pos[:, 0], size * size)
         sum_y = np.bincount(cell, pos[:, 1], size * size)
+        # once per level, not once per node and cell of its interaction list
+        centre_x, centre_y = sum_x / np.maximum(mass, 1.0), sum_y / np.maximum(mass, 1.0)
         occupied = np.nonzero(mass)[0]
         if level < finest and len(occupied) * 3 <= n:
             # Coarse level: one evaluation per occupied cell, at its centroid, shared by its nodes.
-            m = mass[occupied]
-            gx, gy = _far_field(sum_x[occupied] / m, sum_y[occupied] / m, occupied // size,
-                                occupied % size, size, mass, sum_x, sum_y)
+            gx, gy = _far_field(centre_x[occupied], centre_y[occupied], occupied // size,
+                                occupied % size, size, mass, centre_x, centre_y)
             slot = np.zeros(size * size, dtype=np.intp)
             slot[occupied] = np.arange(len(occupied))
             fx += gx[slot[cell]]
             fy += gy[slot[cell]]
         else:
-            gx, gy = _far_field(pos[:, 0], pos[:, 1], cx, cy, size, mass, sum_x, sum_y)
+            gx, gy = _far_field(pos[:, 0], pos[:, 1], cx, cy, size, mass, centre_x, centre_y)
             fx += gx
             fy += gy
     for first, second, weight in _near_pairs(cx, cy, size):

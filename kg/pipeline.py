@@ -197,7 +197,7 @@ def log_failure(failure: Failure) -> None:
 MAX_VALIDATED_TRIPLES = 60_000
 
 
-# Above this many nodes the HTML layout takes seconds (6 s at 11,600 nodes, 26 s at 77,000): with
+# Above this many nodes the HTML layout takes seconds (17 s at 82,000 nodes): with
 # more than one job it is computed in another process while this one writes and checks the RDF
 # and builds the pages' other records, and that process then writes the tables while this one
 # writes the pages.

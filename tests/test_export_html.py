@@ -635,6 +635,43 @@ def test_layout_near_pairs_exact_when_cells_are_sparse() -> None:
     assert (weight == 1).all()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda level: st.tuples(
+    st.just(1 << level),
+    st.lists(st.tuples(st.integers(0, (1 << level) - 1), st.integers(0, (1 << level) - 1)),
+             min_size=1, max_size=60))))
+def test_layout_near_pairs_are_the_nodes_of_the_same_and_adjacent_cells(grid) -> None:
+    # under the cap every pair of nodes at most one cell apart, each way, once; none other (the
+    # grid's edges and corners included)
+    from kg.layout import _NEAR_CAP, _near_pairs
+
+    size, cells = grid
+    cx = np.array([x for x, _ in cells], dtype=np.intp)
+    cy = np.array([y for _, y in cells], dtype=np.intp)
+    if max(np.bincount(cx * size + cy)) > _NEAR_CAP:
+        return
+    found = [pair for first, second, weight in _near_pairs(cx, cy, size)
+             for pair in zip(first.tolist(), second.tolist(), weight.tolist())]
+    expected = [(i, j, 1.0) for i in range(len(cells)) for j in range(len(cells))
+                if i != j and abs(cells[i][0] - cells[j][0]) <= 1 and abs(cells[i][1] - cells[j][1]) <= 1]
+    assert sorted(found) == expected
+
+
+def test_layout_approximate_repulsion_follows_the_exact_one() -> None:
+    # the grids' far field stands for the nodes it groups: on 2,000 scattered points the forces
+    # keep the exact sum's direction and size
+    from kg.layout import _EXACT_MAX, _repulsion
+
+    pos = np.random.default_rng(5).normal(size=(2_000, 2)) * 20
+    assert len(pos) > _EXACT_MAX
+    d = pos[:, None, :] - pos[None, :, :]
+    d2 = (d * d).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    exact = (d / d2[..., None]).sum(1)
+    error = np.sqrt(((_repulsion(pos) - exact) ** 2).sum(1)) / np.sqrt((exact ** 2).sum(1))
+    assert np.median(error) < 0.05 and np.quantile(error, 0.95) < 0.2
+
+
 _JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=9) | st.dictionaries(st.text(max_size=4), inner, max_size=5),

@@ -14,7 +14,6 @@ import json
 import logging
 import math
 from collections.abc import Iterable
-from itertools import repeat
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -70,8 +69,8 @@ def read_model(path: str | Path) -> dict:
 def linear_score(model: dict, features: Iterable[str]) -> float:
     """A linear model's score: its bias plus the weight of each feature, each feature once, as
     training saw them (a set of binary features); fsum: the same score whatever order the set is
-    in."""
-    return model["bias"] + math.fsum(map(model["weights"].get, set(features), repeat(0.0)))
+    in (of the features the model has a weight for: most have none)."""
+    return model["bias"] + math.fsum(filter(None, map(model["weights"].get, set(features))))
 
 
 def write_meta(model: Path, meta: dict) -> None:
