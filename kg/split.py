@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .clean import CJK, DATE_ISO, CleanText, iso_date, match_date
+from .clean import CJK, DATE_ISO, CleanText, is_page_line, iso_date, match_date
 from .model import Article, Sentence
 
 BYLINE = re.compile(rf"（[{CJK}A-Za-z·\s]{{2,40}}）\s*$")
@@ -25,12 +25,6 @@ MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 YEAR = re.compile(r"(20\d{2}|19\d{2})年")
 MASTHEAD_ISSUE = re.compile(r"第\s*\d+\s*期")
 DATE_ONLY = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(\s*星期.)?|\d{4}-\d{1,2}-\d{1,2}")
-# A page's own lines among a title's short lines, no part of the title: its time and source
-# (2019年01月11日 15:44 来源：某网), its credits, its breadcrumb trail, its text-size and search widgets.
-PAGE_LINE = re.compile(r"^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*(星期.)?\s*\d{1,2}:\d{2}"
-                       r"|(来源|作者|发布时间|发布日期|更新时间|编辑)\s*[:：]|通讯员"
-                       r"|^(字号|字体|文字放大|文字缩小|站内搜索|加入收藏|设为首页|打印|本页位置|当前位置|您的位置|[文图][/／])"
-                       r"|^[【\[]?大\s*中\s*小[】\]]?$")
 TITLE_LABEL = re.compile(r"^(原)?标题\s*[:：]\s*")
 
 
@@ -61,7 +55,7 @@ def split_articles(clean: CleanText, source: str) -> tuple[Article, ...]:
 
 def _title(lines: list[str]) -> str | None:
     """The last block of short lines before the first paragraph, skipping a masthead block
-    (`某某医院院报 第12期` and its date line) and the page's own lines (`PAGE_LINE`)."""
+    (`某某医院院报 第12期` and its date line) and the page's own lines (`clean.is_page_line`)."""
     blocks: list[list[str]] = [[]]
     for line in lines:
         line = line.strip()
@@ -71,7 +65,7 @@ def _title(lines: list[str]) -> str | None:
             continue
         if len(line) > MAX_TITLE or _sentence(line):
             break
-        if PAGE_LINE.search(line):
+        if is_page_line(line):
             continue
         blocks[-1].append(TITLE_LABEL.sub("", line).rstrip("：:"))
     heads = [b for b in blocks if b and not any(MASTHEAD_ISSUE.search(x) or DATE_ONLY.fullmatch(x) for x in b)]
@@ -83,7 +77,7 @@ def _sentence(line: str) -> bool:
     or a comma with a full stop at the end or an exclamation or question inside (a headline may
     exclaim or ask: 喜讯！某院揭牌, 援青医生带来了什么？)."""
     inside = line[:-1]
-    return "。" in inside or "，" in line and (line.endswith("。") or bool(re.search("[！？]", inside)))
+    return "。" in inside or "，" in line and (line.endswith("。") or "！" in inside or "？" in inside)
 
 
 def _full_dates(text: str, end: int | None = None) -> Iterator[str]:

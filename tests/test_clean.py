@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kg.clean import clean_document, drop_boilerplate, is_navigation, normalise
+from kg.clean import clean_document, drop_boilerplate, is_navigation, is_page_line, normalise
 from kg.read import read_document
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
@@ -264,6 +264,22 @@ def test_clean_navigation_lines_are_dropped(line: str) -> None:
 ])
 def test_clean_text_that_only_looks_like_navigation_is_kept(line: str) -> None:
     assert not is_navigation(line)
+
+
+@pytest.mark.parametrize("line, page", [
+    ("2019年01月11日 15:44 来源：某某新闻网 参与互动", True),  # time and source
+    ("发布日期：2020-05-06", True),
+    ("记者：张明 通讯员 李华", True),  # credits: kept by cleaning for their people
+    ("文/张明 图/李华", True),
+    ("字号：大 中 小", True),
+    ("【大 中 小】", True),
+    ("文字放大 文字缩小", True),
+    ("关注儿童心理健康", False),  # a headline
+    ("2019年度工作总结大会召开", False),  # a year, no time of day
+    ("大中小学生健康教育", False),
+])
+def test_clean_page_lines_are_the_page_s_own(line: str, page: bool) -> None:
+    assert is_page_line(line) is page
 
 
 @given(st.lists(st.text(alphabet="张王李赵刘陈杨黄明华强丽洋静伟芳", min_size=2, max_size=3), min_size=6, max_size=12,
