@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -171,33 +172,49 @@ class BackgroundCall:
         call = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         self._process = context.Process(target=_call_and_send, args=(sender, call), daemon=True)
         self._start_error: BaseException | None = None
+        self._started_event = threading.Event()
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
         # Started from a thread: `start()` returns once the new process has started and read its
         # arguments through a pipe, seconds for a large graph (3.7 s in all at 10,000 articles,
-        # the pickling above 1 s of them) that this process can spend on its own work.
-        self._starter = threading.Thread(target=self._start, args=(sender,), daemon=True)
-        self._starter.start()
+        # the pickling above 1 s of them) that this process can spend on its own work. The same
+        # thread then takes each answer as it comes: an answer larger than the pipe holds (a
+        # layout's positions, megabytes) would otherwise keep the process waiting, its next work
+        # (the tables) not begun, until the caller asks for it.
+        self._receiver = threading.Thread(target=self._start_and_receive, args=(sender,), daemon=True)
+        self._receiver.start()
 
-    def _start(self, sender) -> None:
+    def _start_and_receive(self, sender) -> None:
         try:
             self._process.start()
         except BaseException as err:  # noqa: BLE001 - raised by result(), in the caller's thread
             self._start_error = err
+            return
         finally:
             sender.close()  # only the child writes: a dead child then reads as end of file
+            self._started_event.set()
+        while True:
+            try:
+                self._inbox.put(self._answers.recv())
+            except (EOFError, OSError):
+                self._inbox.put(None)  # the process ended (or was stopped): no more answers
+                return
+            except Exception as err:  # noqa: BLE001 - an answer that does not unpickle here
+                self._inbox.put((False, err, []))
 
     def _started(self) -> bool:
         """Wait for the start; whether the process was started."""
-        self._starter.join()
+        self._started_event.wait()
         return self._start_error is None
 
     def result(self):
         if not self._started():
             raise self._start_error
-        try:
-            succeeded, value, records = self._answers.recv()
-        except EOFError:
+        answer = self._inbox.get()
+        if answer is None:
+            self._inbox.put(None)  # for any later call too
             self._process.join()
-            raise ChildProcessError(f"the background process died (exit code {self._process.exitcode})") from None
+            raise ChildProcessError(f"the background process died (exit code {self._process.exitcode})")
+        succeeded, value, records = answer
         for record in records:  # as if logged here, where this process's levels decide
             logger = logging.getLogger(record.name)
             if logger.isEnabledFor(record.levelno):
@@ -211,4 +228,5 @@ class BackgroundCall:
             if self._process.is_alive():
                 self._process.terminate()
             self._process.join()
+        self._receiver.join()  # at the end of the pipe, now that the process is gone
         self._answers.close()

@@ -165,6 +165,25 @@ def test_background_call_sends_a_generators_answers_and_its_log(caplog):
     call.stop()
 
 
+def _large_then_note(path: Path):
+    yield b"x" * 8_000_000  # more than a pipe holds
+    path.write_text("went on")
+    yield "second"
+
+
+def test_background_call_goes_on_while_its_large_answer_waits_to_be_asked_for(tmp_path):
+    # the process must not wait, its answer half sent, until the caller asks for it: the tables
+    # come after the layout's megabytes of positions, and the pages ask for those last
+    call = kg.parallel.BackgroundCall(_large_then_note, tmp_path / "note")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "note").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "note").read_text() == "went on"
+    assert call.result() == b"x" * 8_000_000
+    assert call.result() == "second"
+    call.stop()
+
+
 def test_background_call_stops_without_waiting():
     call = kg.parallel.BackgroundCall(time.sleep, 60)
     started = time.perf_counter()
