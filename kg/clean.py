@@ -87,6 +87,7 @@ def is_navigation(line: str) -> bool:
 BYLINE_LINE = re.compile(r"(作者|责任编辑|编辑|记者|通讯员|摄影)\s*[:：|｜]")
 DATE_ISO = re.compile(r"(20\d{2}|19\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 SOURCE = re.compile(r"来源\s*[:：]\s*([^\s|｜]{2,20})")
+WIRE = re.compile(rf"^\s*([{CJK}]{{2,12}}?(?:网|报|社|台|新闻))(?:\d{{1,2}}月\d{{1,2}}日)?讯")
 # The page's own lines that cleaning keeps, for their date, source and people: its time and source
 # line (2019年01月11日 15:44 来源：某网), its credits (作者：, 通讯员, 文/ 图/), and the widgets a
 # page's text carries along (字号, 文字放大, 站内搜索, 大 中 小 …). They are no part of a story's title.
@@ -100,7 +101,6 @@ def is_page_line(line: str) -> bool:
     """Whether a line of clean text is the page's own rather than the story's (`PAGE_OWN_LINE`, or a
     byline)."""
     return bool(PAGE_OWN_LINE.search(line) or BYLINE_LINE.search(line))
-WIRE = re.compile(rf"^\s*([{CJK}]{{2,12}}?(?:网|报|社|台|新闻))(?:\d{{1,2}}月\d{{1,2}}日)?讯")
 
 
 class TooMuchText(ValueError):
