@@ -294,8 +294,28 @@ def ntriples(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.N_TRIPLES)
 
 
+class _CarriageReturnsEscaped:
+    """A binary stream that writes each carriage return as `&#xD;`. pyoxigraph's RDF/XML writer
+    puts a literal's CR in the file as it is, and an XML parser reads a raw CR as a line feed
+    (XML 1.0, 2.11); the writer's own line breaks are line feeds, and no UTF-8 sequence holds the
+    byte 0x0D but CR itself, so every such byte is a literal's."""
+
+    def __init__(self, output: BinaryIO) -> None:
+        self._output = output
+
+    def write(self, data: bytes) -> int:
+        self._output.write(bytes(data).replace(b"\r", b"&#xD;"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._output.flush()
+
+
 def rdfxml(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
-    return ox.serialize(_ox_triples(graph), output, ox.RdfFormat.RDF_XML, prefixes=_OX_PREFIXES)
+    buffer = io.BytesIO() if output is None else None
+    ox.serialize(_ox_triples(graph), _CarriageReturnsEscaped(buffer if output is None else output), ox.RdfFormat.RDF_XML,
+                 prefixes=_OX_PREFIXES)
+    return None if buffer is None else buffer.getvalue()
 
 
 def trig(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:

@@ -273,27 +273,21 @@ def test_fuzz_rdf_round_trips_hostile_names(kg: KnowledgeGraph) -> None:
     _roundtrip(kg, [f for f in ("ttl", "nt", "jsonld", "trig") if f in export_rdf.EXPORTERS])
 
 
-XML_HOSTILE = HOSTILE.map(lambda s: "".join(ch for ch in s if _xml_char(ch) and ch != "\r")).filter(bool)
+XML_HOSTILE = HOSTILE.map(lambda s: "".join(ch for ch in s if _xml_char(ch))).filter(bool)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_graphs(XML_HOSTILE))
 def test_fuzz_rdfxml_round_trips_hostile_names(kg: KnowledgeGraph) -> None:
-    """RDF/XML (XML 1.0) cannot hold most C0 controls, U+FFFE or U+FFFF at all, and reads a raw
-    carriage return as a line feed; the cleaner and `printable` never let any of them through
-    (test_fuzz_normalise_output_fits_every_format, test_fuzz_printable_is_one_printable_line),
-    so only the rest is generated here."""
+    """RDF/XML (XML 1.0) cannot hold most C0 controls, U+FFFE or U+FFFF at all; the cleaner and
+    `printable` never let any of them through (test_fuzz_normalise_output_fits_every_format,
+    test_fuzz_printable_is_one_printable_line), so only the rest is generated here. A carriage
+    return is generated: the writer escapes it (a raw one reads back as a line feed)."""
     _roundtrip(kg, ["xml"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG in kg/export_rdf.py (rdfxml, via pyoxigraph's RDF/XML writer; found by "
-    "test_fuzz_rdfxml_round_trips_hostile_names): a literal holding '\\r' is written as a raw "
-    "carriage return, which XML parsers read as '\\n' (rdflib) or drop (pyoxigraph), so "
-    "Literal('a\\rb') comes back as 'a\\nb' or 'ab'; it should be written as &#xD;. Harmless in "
-    "a build today (kg.clean turns every \\r into \\n, file names are escaped), but the "
-    "exporter itself is not faithful"))
 def test_fuzz_rdfxml_keeps_a_carriage_return() -> None:
+    """A literal's CR comes back as CR from RDF/XML (written `&#xD;`; pyoxigraph writes it raw)."""
     kg = KnowledgeGraph((Article("a", "a.txt", "标题", ""),),
                         (Entity(entity_id("Hospital", "医院\r甲"), "医院\r甲", "Hospital", (), ("a",)),), ())
     _roundtrip(kg, ["xml"])
