@@ -14,6 +14,7 @@ then the tables, while the pages are written). What it logs is logged again in t
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import inspect
@@ -27,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from .extract import FileResult, extract_file
@@ -54,10 +56,52 @@ def _context():
     return ctx
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Ctrl-C held back while the pool's processes start, then handled as it would have been.
+
+    The processes inherit this thread's blocked SIGINT: the forkserver keeps it blocked while it
+    imports the kg modules (it ignores SIGINT itself only once they are in: a Ctrl-C then printed
+    a traceback of the import), and each worker lifts it in `_init_worker`. Another thread of this
+    process may still take the signal: it is recorded rather than raised in the middle of a
+    process's start (the worker, half started, printed an error once this process was gone)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    # handlers are set, and run, in the main thread only (None: one not set from Python)
+    swap = threading.current_thread() is threading.main_thread() and previous is not None
+    if swap:
+        signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    blocked = _block_ctrl_c()
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a Ctrl-C held back is recorded here
+        if swap:
+            signal.signal(signal.SIGINT, previous)
+    if caught:  # as the handler before would have: raised here (not in some callback), or ignored
+        if callable(previous):
+            previous(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _block_ctrl_c() -> set[int]:
+    """Block SIGINT in this thread, for the processes it starts to inherit; the mask before."""
+    # multiprocessing's resource tracker, started with the first process, unblocks SIGINT in the
+    # thread that starts it (SIG_UNBLOCK, not the mask it found): started first, it cannot
+    resource_tracker.ensure_running()
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
 def _init_worker(use_lac: bool) -> None:
     """Pool initializer: build this worker's analyzer once (an error is raised by its tasks)."""
     global _analyzer, _analyzer_error
     try:
+        if hasattr(signal, "pthread_sigmask"):  # Ctrl-C stops a worker again (see _ctrl_c_held)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         from .entities import default_analyzer
 
         _analyzer = default_analyzer(use_lac=use_lac)
@@ -93,8 +137,9 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
     workers = max(1, min(jobs, len(paths)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
                              initargs=(use_lac,)) as pool:
-        futures = {pool.submit(_work, str(path), digest): index for index, path in enumerate(paths)}
         try:
+            with _ctrl_c_held():  # the first submissions start the processes
+                futures = {pool.submit(_work, str(path), digest): index for index, path in enumerate(paths)}
             for future in as_completed(futures):
                 try:
                     result, pickled = future.result()
@@ -106,8 +151,19 @@ def extract_files(paths: Sequence[str | Path], *, jobs: int, use_lac: bool = Tru
                     result = dataclasses.replace(result, extractions=pickle.loads(pickled))
                 yield futures[future], result, pickled
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_now(pool)
             raise
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the files not yet started and end the workers at once (Python 3.14's
+    `terminate_workers`, done the same way): interrupted, the build exits without waiting for the
+    files under way, and a worker still starting does not go on to read its set-up from a process
+    that has gone (it printed the error)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -163,7 +219,9 @@ class BackgroundCall:
     `result()` waits and returns its value or raises its exception, or `ChildProcessError` if the
     process died without answering; a generator function's values are the answers of successive
     calls. `stop()` ends it if it is still running (a build that fails or is interrupted does not
-    wait for it). The process is a daemon: it never outlives this one.
+    wait for it). The process is a daemon: it never outlives this one. It holds Ctrl-C back (the
+    pool's forkserver and this thread block SIGINT, and it keeps the block): the caller, which
+    takes the Ctrl-C, stops it.
     """
 
     def __init__(self, function: Callable, *args) -> None:
@@ -184,6 +242,10 @@ class BackgroundCall:
         self._receiver.start()
 
     def _start_and_receive(self, sender) -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            # Ctrl-C is the caller's to handle (it stops the process); held back in this thread,
+            # the forkserver, if this starts it, imports without taking it (see _ctrl_c_held)
+            _block_ctrl_c()
         try:
             self._process.start()
         except BaseException as err:  # noqa: BLE001 - raised by result(), in the caller's thread

@@ -7,7 +7,8 @@ process group, as a terminal sends it), `kill` (SIGTERM) or `kill -9` (SIGKILL):
 
 - while a temporary output is written but not yet renamed into place (a hook pauses the build
   inside `os.replace`, so the moment is exact, not a race);
-- while articles are being extracted.
+- while articles are being extracted;
+- while the command imports its modules, and while the process pool's workers start.
 
 Afterwards every output file is byte for byte the old one or the new one, never anything else;
 after SIGINT and SIGTERM no temporary file is left and the build printed one line and exited 130
@@ -58,6 +59,23 @@ from kg.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
+# Runs the `kg` command's entry point, paused while it imports kg.pipeline (what a Ctrl-C in its
+# first second meets): touches KG_TEST_MARKER and sleeps until the test's signal arrives.
+IMPORT_HOOK = r"""
+import importlib.abc, os, sys, time
+
+class PauseInTheImports(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "kg.pipeline":
+            open(os.environ["KG_TEST_MARKER"], "w").close()
+            time.sleep(600)
+        return None
+
+sys.meta_path.insert(0, PauseInTheImports())
+from kg.__main__ import main
+sys.exit(main())
+"""
+
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -73,7 +91,7 @@ def _build_in_process(inputs: list[Path], out: Path) -> dict[str, bytes]:
 @dataclass
 class Scenario:
     name: str
-    when: str  # "write", "extract" or "pool"
+    when: str  # "write", "extract", "import" or "pool"
     pause: str  # the output whose rename the build pauses before ("write")
     signum: int
     to_group: bool  # Ctrl-C reaches the whole foreground process group
@@ -96,6 +114,7 @@ def _scenarios() -> list[Scenario]:
         Scenario("sigkill-before-renaming-graph.html", "write", "graph.html", signal.SIGKILL, False),
         Scenario("sigint-during-extraction", "extract", "", signal.SIGINT, True),
         Scenario("sigint-while-pool-workers-start", "pool", "", signal.SIGINT, True),
+        Scenario("sigint-while-importing", "import", "", signal.SIGINT, True),
     ]
 
 
@@ -107,6 +126,8 @@ def _start(s: Scenario, base: Path, old: Path, pool_input: Path) -> None:
     if s.when == "pool":  # a real build on the process pool: ≥ POOL_MIN_FILES files, 2 workers
         argv = ["-m", "kg", "build", str(pool_input), "--out", str(s.out), "--no-lac", "--jobs", "2",
                 "--no-cache", "--no-validate", "--quiet"]
+    elif s.when == "import":
+        argv = ["-c", IMPORT_HOOK, "build", str(ARTICLES), "--out", str(s.out), *FLAGS]
     else:
         argv = ["-c", HOOK, "build", str(ARTICLES), "--out", str(s.out), *FLAGS]
     s.stderr_path = base / s.name / "stderr"
@@ -207,6 +228,7 @@ def test_interrupt_ctrl_c_while_writing(interrupted, name: str) -> None:
 @pytest.mark.parametrize("name, code, word", [
     ("sigterm-before-renaming-graph.ttl", 128 + signal.SIGTERM, "terminated"),  # kill while writing
     ("sigint-during-extraction", 128 + signal.SIGINT, "interrupted"),  # Ctrl-C while extracting
+    ("sigint-while-importing", 128 + signal.SIGINT, "interrupted"),  # Ctrl-C in the first second
 ])
 def test_interrupt_stopped_before_any_rename_leaves_old_outputs(interrupted, name: str, code: int,
                                                                 word: str) -> None:
@@ -231,16 +253,6 @@ def test_interrupt_kill_9_while_writing_leaves_whole_outputs(interrupted, name: 
 
 
 @pytest.mark.timeout(400)
-# Not strict: whether the signal finds the forkserver still importing depends on the machine's
-# load (the imports take 0.2-3 s), so the bug shows in most runs, not all.
-@pytest.mark.xfail(strict=False, reason=(
-    "BUG in kg/parallel.py: Ctrl-C reaches the whole process group, and the pool's forkserver "
-    "(and its workers) do not ignore SIGINT: the forkserver is still importing kg.pipeline "
-    "(set_forkserver_preload) when the signal arrives and prints a KeyboardInterrupt traceback "
-    "after the one-line 'kg: interrupted'. Reproduce: `kg build DIR_OF_20_FILES --out o --jobs 2` "
-    "and press Ctrl-C within the first seconds. Fix: start the pool with SIGINT ignored "
-    "(signal.pthread_sigmask or SIG_IGN around the first submit, and SIG_IGN in _init_worker) and "
-    "let the parent alone handle it"))
 def test_interrupt_ctrl_c_while_pool_workers_start(interrupted) -> None:
     old, new, runs = interrupted
     s = runs["sigint-while-pool-workers-start"]

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import time
 from pathlib import Path
 
@@ -208,6 +209,37 @@ def test_a_stopped_background_call_cleans_up_after_itself(tmp_path):
     while not (tmp_path / "page.tmp").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (tmp_path / "page.tmp").exists()
+    call.stop()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_the_pool_starts_is_held_back_then_raised():
+    # inside, a Ctrl-C must not stop a process's start halfway; after, it is what it was before
+    with pytest.raises(KeyboardInterrupt):
+        with kg.parallel._ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)  # a handler raising KeyboardInterrupt would have run by now
+            held = True
+    assert held
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with kg.parallel._ctrl_c_held():  # ignored before: still ignored
+            os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_background_call_leaves_ctrl_c_to_its_caller(tmp_path):
+    # Ctrl-C reaches the whole process group: the caller takes it and stops the call (whose
+    # clean-up then runs), rather than the call stopping by itself halfway
+    call = kg.parallel.BackgroundCall(_write_and_wait, tmp_path / "page")
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "page.tmp").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(call._process.pid, signal.SIGINT)
+    time.sleep(0.5)
+    assert call._process.is_alive()
     call.stop()
     assert list(tmp_path.iterdir()) == []
 
