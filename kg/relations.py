@@ -178,7 +178,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
     # locatedIn: the areas that begin an institution's name
     for m in mentions:
         if m.label in INSTITUTION_LABELS:
-            for start, end, place in _leading_places(m.key, analyzer):
+            for start, end, place in lexicon.leading_places(m.key):
                 # a mention is a span of the text; the publisher's place is named nowhere in it
                 spelled = article.text.startswith(m.key[start:end], m.start + start)
                 target = (Mention(article.id, m.start + start, m.start + end, "Place", m.key[start:end], place)
@@ -639,71 +639,3 @@ def _event_places(sentence: Sentence, event: Mention, inside) -> list[Mention]:
         if text[max(0, s - 1):s] in ("在", "赴", "到") or text[max(0, s - 2):s] in ("走进", "来到", "前往"):
             places.append(m)
     return places
-
-
-TOWN = re.compile(r"^([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道|社区)|示范区|开发区|高新区|经开区)")
-# Township health centres are named after their township: 木鱼中心卫生院 is in 木鱼.
-TOWNSHIP_CENTRE = re.compile(r"^([\u4e00-\u9fff]{2})(?:中心)?卫生院$")
-
-
-def _leading_places(name: str, an: Analyzer) -> list[tuple[int, int, str]]:
-    """(start, end, full place name) of the administrative areas that begin a name: a full
-    gazetteer name (青川县, 凉山州), a province, country or city by its short name (河南; a city's
-    not before a university seated elsewhere), the areas written in full right after it (河南省信阳市,
-    广东省广州市番禺区: each level the name states), and a town or street after those (湖滨区涧河街道…
-    服务站: 湖滨区 and 涧河街道)."""
-    # the areas after 附属 (川北医学院附属广元市第一人民医院: the hospital's own) or after a party's
-    # name (九三学社某市委会: the committee's)
-    affiliated = name.find("附属")
-    party = lexicon.party_prefix(name)
-    for after in (affiliated + 2 if affiliated > 0 else 0, len(party)):
-        if after and (found := _leading_places(name[after:], an)):
-            return [(s + after, e + after, place) for s, e, place in found]
-    for length in range(min(len(name) - 1, 12), 1, -1):
-        head = name[:length]
-        place = an.places.get(head)
-        if place and (_written_in_full(head, place) or place.level in ("province", "country")
-                      or place.level == "city" and not _university_elsewhere(name, place.name, head)) and head != "中国":
-            found = [(0, length, place.name)] + _areas_after(name, length, an)
-            return found + _town_at(name, found[-1][1])
-    town = TOWN.match(name) or TOWNSHIP_CENTRE.match(name)
-    if town and len(town.group(1)) < len(name):
-        return [(0, len(town.group(1)), town.group(1))] + _town_at(name, len(town.group(1)))
-    return []
-
-
-def _areas_after(name: str, position: int, an: Analyzer) -> list[tuple[int, int, str]]:
-    """The areas written in full one after another from `position` (信阳市 of 河南省信阳市…), each
-    the longest full gazetteer name there; the name's own words must follow the last."""
-    found = []
-    while True:
-        length = next((k for k in range(min(len(name) - position - 1, 12), 1, -1)
-                       if (place := an.places.get(name[position:position + k]))
-                       and _written_in_full(name[position:position + k], place)), None)
-        if length is None:
-            return found
-        found.append((position, position + length, an.places[name[position:position + length]].name))
-        position += length
-
-
-def _written_in_full(form: str, place: lexicon.Place) -> bool:
-    """Whether a form names the place with its level (青川县, 凉山州 for 凉山彝族自治州), not by a
-    short name (青川)."""
-    return form == place.name or form.endswith(lexicon.AREA_SUFFIXES)
-
-
-def _university_elsewhere(name: str, city: str, short: str) -> bool:
-    """Whether the name begins with a university seated outside the city its first characters
-    name (中山大学 is in Guangzhou, not in 中山市), or begins with the city's short name that
-    university's name begins with (中山医院, 中山七院: its hospitals, named for it)."""
-    seats = lexicon.university_seats()
-    if seats.get(short + "大学", city) != city:
-        return True
-    return any(seats.get(name[:end], city) != city for end in range(3, min(len(name), 20) + 1))
-
-
-def _town_at(name: str, position: int) -> list[tuple[int, int, str]]:
-    town = TOWN.match(name[position:])
-    if town and position + len(town.group(1)) < len(name) and not name[position:].startswith("第"):
-        return [(position, position + len(town.group(1)), town.group(1))]
-    return []

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from kg.model import Evidence, Mention, MentionRelation
 from kg.pairs import RelationModel, candidate_pairs, decide_relations, pair_features
 
@@ -190,6 +192,33 @@ def test_pairs_rank_reads_a_bodys_level_from_its_name_and_the_gazetteer() -> Non
     assert rank("青川县木鱼镇卫生院") == 0  # a township's, though its county is named first
     assert rank("青川中医院") == 1  # no area word: the gazetteer says 青川 is a county
     assert rank("省人医") == 3 and rank("仁爱医院") is None
+
+
+@pytest.mark.parametrize("body, place, fit", [
+    ("河南省信阳市人民医院", "信阳市", "same"),
+    ("河南省信阳市人民医院", "浉河区", "fits"),  # a district of 信阳市
+    ("河南省信阳市人民医院", "武汉市", "clash"),
+    ("果洛州人民医院", "上海市", "clash"),  # 果洛藏族自治州, in Qinghai
+    ("吉林大学第二医院", "萨摩亚", "clash"),  # a Chinese province's body, a country abroad
+    ("四川省人民医院", "中国", "fits"),
+    ("湖滨区涧河街道第二社区卫生服务站", "涧河街道", "same"),
+    ("仁爱医院", "武汉市", "none"),  # its name says nowhere
+])
+def test_pairs_area_fit_compares_a_place_with_the_areas_a_body_is_named_for(body, place, fit) -> None:
+    from kg.pairs import area_fit
+
+    assert area_fit(body, place) == fit
+
+
+def test_pairs_features_say_whether_a_place_fits_the_bodys_name(make_article) -> None:
+    text = "河南省信阳市人民医院专家在武汉市和信阳市义诊。"
+    article = make_article(text)
+    body = Mention(article.id, 0, 10, "Hospital", text[:10], text[:10])
+    wuhan, xinyang = (Mention(article.id, text.index(n), text.index(n) + 3, "Place", n, n) for n in ("武汉市", "信阳市"))
+    mentions = (body, wuhan, xinyang)
+    located = {p.tail.key: pair_features(p, article, mentions) for p in candidate_pairs(article, mentions, ())
+               if p.kind == "locatedIn" and p.head is body}
+    assert "area=clash" in located["武汉市"] and "area=same" in located["信阳市"]
 
 
 def test_pairs_features_say_which_body_ranks_higher(make_article) -> None:

@@ -106,3 +106,22 @@ def test_places_aid_map_query_gives_both_sides_coordinates(store: ox.Store) -> N
         assert re.fullmatch(r"\d{6}", row["receiverCode"].value)
     abroad = [row for row in rows if row["receiverCode"] is not None and row["receiverCode"].value == "MG"]
     assert abroad and all(row["receiverWKT"].value == "" for row in abroad)  # a country: code, no point
+
+
+@pytest.mark.parametrize("one, other, fits", [
+    ("信阳市", "河南省", True), ("浉河区", "信阳市", True), ("信阳市", "武汉市", False),
+    ("弥河镇", "山东省", True), ("弥河镇", "青州市", True), ("弥河镇", "河南省", False),  # a town: its province only
+    ("玛曲县", "中国", True), ("玛曲县", "萨摩亚", False), ("萨摩亚", "中国", False),
+    ("内罗毕", "肯尼亚", True),  # a city abroad: the gazetteer cannot tell, so it may
+])
+def test_places_place_fits_reads_the_division_codes(one: str, other: str, fits: bool) -> None:
+    places = lexicon.places()
+    assert lexicon.place_fits(places[one], places[other]) is fits
+    assert lexicon.place_fits(places[other], places[one]) is fits
+
+
+def test_places_leading_places_are_the_areas_a_name_begins_with() -> None:
+    assert lexicon.leading_places("河南省信阳市人民医院") == [(0, 3, "河南省"), (3, 6, "信阳市")]
+    assert lexicon.leading_places("川北医学院附属广元市第一人民医院") == [(7, 10, "广元市")]  # after 附属
+    assert lexicon.leading_places("中山大学附属第一医院") == []  # 中山市 does not seat 中山大学
+    assert lexicon.leading_places("仁爱医院") == []
