@@ -313,8 +313,8 @@ class _CarriageReturnsEscaped:
 
 def rdfxml(graph: RDFData, output: BinaryIO | None = None) -> bytes | None:
     buffer = io.BytesIO() if output is None else None
-    ox.serialize(_ox_triples(graph), _CarriageReturnsEscaped(buffer if output is None else output), ox.RdfFormat.RDF_XML,
-                 prefixes=_OX_PREFIXES)
+    stream = _CarriageReturnsEscaped(output if buffer is None else buffer)
+    ox.serialize(_ox_triples(graph), stream, ox.RdfFormat.RDF_XML, prefixes=_OX_PREFIXES)
     return None if buffer is None else buffer.getvalue()
 
 
