@@ -215,7 +215,7 @@ def _check_clean_exit(s: Scenario, code: int, word: str) -> None:
 def test_interrupt_ctrl_c_while_writing(interrupted, name: str) -> None:
     old, new, runs = interrupted
     s = runs[name]
-    assert _check_outputs(s, old, new) == [], "temporary files left behind"
+    assert _check_outputs(s, old, new) == [], f"temporary files left behind (exit {s.code}): {s.stderr}"
     _check_clean_exit(s, 128 + signal.SIGINT, "interrupted")
     got = _snapshot(s.out)
     if s.pause == "graph.ttl":  # stopped before the first rename: nothing replaced
