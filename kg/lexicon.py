@@ -273,9 +273,10 @@ def leading_places(name: str) -> list[tuple[int, int, str]]:
     for after in (affiliated + 2 if affiliated > 0 else 0, len(party)):
         if after and (found := leading_places(name[after:])):
             return [(s + after, e + after, place) for s, e, place in found]
+    gazetteer = places()
     for length in range(min(len(name) - 1, 12), 1, -1):
         head = name[:length]
-        place = places().get(head)
+        place = gazetteer.get(head)
         if place and (_written_in_full(head, place) or place.level in ("province", "country")
                       or place.level == "city" and not _university_elsewhere(name, place.name, head)) and head != "中国":
             found = [(0, length, place.name)] + _areas_after(name, length)
@@ -289,14 +290,14 @@ def leading_places(name: str) -> list[tuple[int, int, str]]:
 def _areas_after(name: str, position: int) -> list[tuple[int, int, str]]:
     """The areas written in full one after another from `position` (信阳市 of 河南省信阳市…), each
     the longest full gazetteer name there; the name's own words must follow the last."""
-    found = []
+    gazetteer, found = places(), []
     while True:
         length = next((k for k in range(min(len(name) - position - 1, 12), 1, -1)
-                       if (place := places().get(name[position:position + k]))
+                       if (place := gazetteer.get(name[position:position + k]))
                        and _written_in_full(name[position:position + k], place)), None)
         if length is None:
             return found
-        found.append((position, position + length, places()[name[position:position + length]].name))
+        found.append((position, position + length, gazetteer[name[position:position + length]].name))
         position += length
 
 
