@@ -88,8 +88,11 @@ def _ctrl_c_held() -> Iterator[None]:
             signal.raise_signal(signal.SIGINT)
 
 
-def _block_ctrl_c() -> set[int]:
-    """Block SIGINT in this thread, for the processes it starts to inherit; the mask before."""
+def _block_ctrl_c() -> set[int] | None:
+    """Block SIGINT in this thread, for the processes it starts to inherit; the mask before (None
+    where threads have no signal masks)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
     # multiprocessing's resource tracker, started with the first process, unblocks SIGINT in the
     # thread that starts it (SIG_UNBLOCK, not the mask it found): started first, it cannot
     resource_tracker.ensure_running()
@@ -242,10 +245,9 @@ class BackgroundCall:
         self._receiver.start()
 
     def _start_and_receive(self, sender) -> None:
-        if hasattr(signal, "pthread_sigmask"):
-            # Ctrl-C is the caller's to handle (it stops the process); held back in this thread,
-            # the forkserver, if this starts it, imports without taking it (see _ctrl_c_held)
-            _block_ctrl_c()
+        # Ctrl-C is the caller's to handle (it stops the process); held back in this thread, the
+        # forkserver, if this starts it, imports without taking it (see _ctrl_c_held)
+        _block_ctrl_c()
         try:
             self._process.start()
         except BaseException as err:  # noqa: BLE001 - raised by result(), in the caller's thread
