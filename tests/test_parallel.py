@@ -172,13 +172,19 @@ def _large_then_note(path: Path):
     yield "second"
 
 
+def _wait_for(path: Path, seconds: float = 30) -> bool:
+    """Whether the file appears within `seconds` (a background call writes it)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return path.exists()
+
+
 def test_background_call_goes_on_while_its_large_answer_waits_to_be_asked_for(tmp_path):
     # the process must not wait, its answer half sent, until the caller asks for it: the tables
     # come after the layout's megabytes of positions, and the pages ask for those last
     call = kg.parallel.BackgroundCall(_large_then_note, tmp_path / "note")
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "note").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_for(tmp_path / "note")
     assert (tmp_path / "note").read_text() == "went on"
     assert call.result() == b"x" * 8_000_000
     assert call.result() == "second"
@@ -205,10 +211,7 @@ def _write_and_wait(path: Path) -> None:
 
 def test_a_stopped_background_call_cleans_up_after_itself(tmp_path):
     call = kg.parallel.BackgroundCall(_write_and_wait, tmp_path / "page")
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "page.tmp").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert (tmp_path / "page.tmp").exists()
+    assert _wait_for(tmp_path / "page.tmp")
     call.stop()
     assert list(tmp_path.iterdir()) == []
 
@@ -238,9 +241,7 @@ def test_a_background_call_leaves_ctrl_c_to_its_caller(tmp_path):
     # Ctrl-C reaches the whole process group: the caller takes it and stops the call (whose
     # clean-up then runs), rather than the call stopping by itself halfway
     call = kg.parallel.BackgroundCall(_write_and_wait, tmp_path / "page")
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "page.tmp").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert _wait_for(tmp_path / "page.tmp")
     os.kill(call._process.pid, signal.SIGINT)
     time.sleep(0.5)
     assert call._process.is_alive()
