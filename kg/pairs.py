@@ -11,7 +11,10 @@ order, the distance, the words between and around, the trigger words and where t
 other mentions between, what one name says of the other, the rank of two bodies (township to
 university, from their names and the gazetteer), whether a place fits the areas a body's name
 begins with, and each rule's vote. Pairs scoring at or above
-the kind's threshold (chosen on cross-validated predictions at training time) are the relations.
+the kind's threshold (chosen on cross-validated predictions at training time) are the relations;
+and a head with no relation of a kind above the thresholds takes its likeliest one where it scores
+at or above its type's floor for that kind (chosen the same way, where the annotations say most
+heads of that type have one: a department is part of a hospital, a doctor works somewhere).
 """
 from __future__ import annotations
 
@@ -542,6 +545,11 @@ class RelationModel:
         model = self.kinds[kind]
         return p >= (model.get("threshold_rule", model["threshold"]) if rule else model["threshold"]), p
 
+    def floor(self, kind: str, head_label: str) -> float:
+        """The least probability at which a head of that type with no relation of the kind above
+        the thresholds takes its likeliest one (above 1, never: most heads of the kind have none)."""
+        return self.kinds.get(kind, {}).get("floors", {}).get(head_label, 2.0)
+
 
 def load_model(path: str | Path | None = None) -> RelationModel | None:
     """The shipped relation model (kg/models/relations.json); None when none ships."""
@@ -556,17 +564,27 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
                      person_types: dict[str, str] | None = None
                      ) -> tuple[tuple[Mention, ...], tuple[MentionRelation, ...]]:
     """The mentions and the relations the model accepts among the candidate pairs (the rules'
-    own when there is no model). Of the partOf relations a mention heads, only the likeliest
-    stands, and so does the likeliest of the hospitals a story's person works at. A plain Person
+    own when there is no model), and for each head with none of a kind, its likeliest pair of
+    that kind over its type's floor (`RelationModel.floor`). Of the partOf relations a mention
+    heads, only the likeliest stands, and so does the likeliest of the hospitals a story's person
+    works at. A plain Person
     the model puts in a relation of care becomes the Doctor or Patient that relation needs
     (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
     scored = []
+    fallback: dict[tuple[str, str], tuple[Pair, float]] = {}
     for pair, features in iter_features(article, mentions, rule_relations, person_types):
         accepted, score = model.decide(pair.kind, features, pair.rule)
         if accepted:
             scored.append((pair, score))
+        elif score is not None and score >= model.floor(pair.kind, pair.head.label):
+            # under the threshold: its head's likeliest of the kind stands if the head has no other
+            key = (pair.head.key, pair.kind)
+            if key not in fallback or score > fallback[key][1]:
+                fallback[key] = (pair, score)
+    has_one = {(pair.head.key, pair.kind) for pair, _ in scored}
+    scored.extend(best for key, best in fallback.items() if key not in has_one)
     # one mention of a unit is part of one body, and a person works at one hospital: of several
     # accepted, the likeliest stands
     scored = _likeliest(scored, lambda pair: pair.kind in ONE_TAIL, lambda pair: id(pair.head))

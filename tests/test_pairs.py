@@ -279,6 +279,26 @@ def test_pairs_a_unit_is_part_of_one_body_the_likeliest(make_article) -> None:
     assert found == {(first, "青州市人民医院"), (second, "临朐县人民医院")}
 
 
+def test_pairs_a_head_with_no_relation_of_a_kind_takes_its_likeliest_over_its_floor(make_article) -> None:
+    text = "青州市人民医院心内科与临朐县人民医院开展合作。"
+    article = make_article(text)
+    mentions = (Mention(article.id, 0, 7, "Hospital", "青州市人民医院", "青州市人民医院"),
+                Mention(article.id, 7, 10, "Department", "心内科", "心内科"),
+                Mention(article.id, 11, 18, "Hospital", "临朐县人民医院", "临朐县人民医院"))
+    # both under the threshold: the hospital right before scores 0.40, the other 0.29
+    weights = {"gap=0": 0.5, "ht=Hospital>Department": -5.0, "ht=Hospital>Hospital": -5.0}
+
+    def part_of(floors: dict) -> set:
+        model = RelationModel({"partOf": {"bias": -0.9, "threshold": 0.5, "weights": weights, "floors": floors}})
+        return {(r.head.text, r.tail.text) for r in decide_relations(article, mentions, (), model)[1]}
+
+    assert part_of({"Department": 0.25}) == {("心内科", "青州市人民医院")}
+    assert part_of({}) == part_of({"Department": 0.45}) == part_of({"Hospital": 0.25}) == set()
+    # a head with a relation over the threshold takes no other
+    weights["between=与"] = 2.0
+    assert part_of({"Department": 0.25}) == {("心内科", "临朐县人民医院")}
+
+
 def test_pairs_a_person_works_at_one_hospital_the_likeliest(make_article) -> None:
     """A name accepted for worksAt with two hospitals keeps the likelier one (the first mention's
     or the second's, per name), and still its department."""

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kg.model import Mention
-from kg.train import (GoldDocument, GoldEntity, RelationExample, annotated_extractions, extract_documents,
-                      extract_with_annotated_names, fit_relations, gold_ids, interval_line, load_documents,
-                      load_gold, main, mention_labels, paired_lines, relation_label)
+from kg.train import (GoldDocument, GoldEntity, RelationExample, annotated_extractions, best_floors,
+                      extract_documents, extract_with_annotated_names, fit_relations, gold_ids, interval_line,
+                      load_documents, load_gold, main, mention_labels, paired_lines, relation_label)
 
 ANNOTATED = Path(__file__).parent / "data" / "annotated"
 SET = f"{ANNOTATED / 'articles'}:{ANNOTATED / 'gold'}"
@@ -229,6 +229,35 @@ def test_train_thresholds_are_chosen_on_the_held_out_reading_alone(monkeypatch) 
             for held_out in (True, False)]
     assert "treated" in fit_relations(rows)
     assert seen and all(row.held_out for row in seen) and len(seen) == len(rows) // 2
+
+
+def _row(head: str, tail: str, score_label: str, label: bool, rule: bool = False) -> RelationExample:
+    features = [f"ht={score_label}>Hospital", *(["rule"] if rule else [])]
+    return RelationExample(0, "partOf", features, label, (0, head, tail))
+
+
+def test_train_floors_give_a_head_its_likeliest_fact_where_that_raises_f1() -> None:
+    # over the thresholds (0.5): A's fact. Under them: B's two departments' facts, the likelier
+    # right; C, a hospital, whose only fact is wrong
+    rows = [_row("A", "H1", "Department", True), _row("B", "H1", "Department", True),
+            _row("B", "H2", "Department", False), _row("C", "X", "Hospital", False),
+            _row("D", "H1", "Department", True)]
+    scores = [0.9, 0.3, 0.2, 0.35, 0.6]
+    floors = best_floors(scores, rows, (0.5, 0.5))
+    # the least floor that takes B's likelier fact (0.3, right) without its other (0.2) …
+    assert floors == {"Department": 0.05}
+    # … and a head over the thresholds takes nothing more: A and D keep one fact each
+    assert best_floors([0.9, 0.6, 0.2, 0.35, 0.6], rows, (0.5, 0.5)) == {}
+
+
+def test_train_no_floor_where_the_likeliest_facts_are_wrong() -> None:
+    rows = [_row("A", "H1", "Department", True), _row("B", "H2", "Department", False),
+            _row("C", "H3", "Department", False)]
+    assert best_floors([0.9, 0.4, 0.3], rows, (0.5, 0.5)) == {}
+    # a fact a rule voted for counts under the rules' threshold
+    voted = [_row("A", "H1", "Department", True), _row("B", "H2", "Department", True, rule=True)]
+    assert best_floors([0.9, 0.3], voted, (0.2, 0.5)) == {}
+    assert best_floors([0.9, 0.3], voted, (0.5, 0.5)) == {"Department": 0.05}
 
 
 @pytest.mark.timeout(300)
