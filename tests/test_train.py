@@ -244,8 +244,9 @@ def test_train_floors_give_a_head_its_likeliest_fact_where_that_raises_f1() -> N
             _row("D", "H1", "Department", True)]
     scores = [0.9, 0.3, 0.2, 0.35, 0.6]
     floors = best_floors(scores, rows, (0.5, 0.5))
-    # the least floor that takes B's likelier fact (0.3, right) without its other (0.2) …
-    assert floors == {"Department": 0.05}
+    # B takes its likelier fact (0.3, right), not its other (0.2): of the floors that do so, the
+    # highest …
+    assert floors == {"Department": 0.3}
     # … and a head over the thresholds takes nothing more: A and D keep one fact each
     assert best_floors([0.9, 0.6, 0.2, 0.35, 0.6], rows, (0.5, 0.5)) == {}
 
@@ -257,7 +258,7 @@ def test_train_no_floor_where_the_likeliest_facts_are_wrong() -> None:
     # a fact a rule voted for counts under the rules' threshold
     voted = [_row("A", "H1", "Department", True), _row("B", "H2", "Department", True, rule=True)]
     assert best_floors([0.9, 0.3], voted, (0.2, 0.5)) == {}
-    assert best_floors([0.9, 0.3], voted, (0.5, 0.5)) == {"Department": 0.05}
+    assert best_floors([0.9, 0.3], voted, (0.5, 0.5)) == {"Department": 0.3}
 
 
 @pytest.mark.timeout(300)
