@@ -567,9 +567,8 @@ def decide_relations(article: Article, mentions: tuple[Mention, ...],
     own when there is no model), and for each head with none of a kind, its likeliest pair of
     that kind over its type's floor (`RelationModel.floor`). Of the partOf relations a mention
     heads, only the likeliest stands, and so does the likeliest of the hospitals a story's person
-    works at. A plain Person
-    the model puts in a relation of care becomes the Doctor or Patient that relation needs
-    (CARE_TYPES)."""
+    works at. A plain Person the model puts in a relation of care becomes the Doctor or Patient
+    that relation needs (CARE_TYPES)."""
     if model is None:
         return mentions, rule_relations
     scored = []

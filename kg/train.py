@@ -321,11 +321,16 @@ def best_thresholds(scores, rows: Sequence[RelationExample]) -> tuple[float, flo
     for voted_at in GRID:
         for other_at in GRID:
             chosen = [fact for fact, (voted, other) in best_score.items() if voted >= voted_at or other >= other_at]
-            tp = sum(truth[fact] for fact in chosen)
-            f1 = 2 * tp / (len(chosen) + positives) if chosen or positives else 0.0
+            f1 = _fact_f1(sum(truth[fact] for fact in chosen), len(chosen), positives)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = (voted_at, other_at), f1
     return best
+
+
+def _fact_f1(right: int, predicted: int, positives: int) -> float:
+    """F1 over facts from the right ones, the predicted ones and the true ones (0 when there
+    are neither predicted nor true facts)."""
+    return 2 * right / (predicted + positives) if predicted or positives else 0.0
 
 
 def _facts(scores, rows: Sequence[RelationExample]) -> tuple[dict, dict, dict]:
@@ -352,19 +357,19 @@ def best_floors(scores, rows: Sequence[RelationExample], thresholds: tuple[float
     positives = sum(truth.values())
     heads_with_one = {fact[:2] for fact in chosen}  # (document, head name)
     likeliest: dict = {}  # each other head -> (score, fact) of its best fact
-    for fact, (voted, other) in sorted(best_score.items()):
+    for fact, (voted, other) in best_score.items():
         if fact[:2] not in heads_with_one:
             likeliest[fact[:2]] = max(likeliest.get(fact[:2], (-1.0, fact)), (max(voted, other), fact))
     tp, count = sum(truth[fact] for fact in chosen), len(chosen)
     floors = {}
     for label in sorted({head_label[fact] for _, fact in likeliest.values()}):
         options = [(score, fact) for score, fact in likeliest.values() if head_label[fact] == label]
-        best_f1 = 2 * tp / (count + positives) if count or positives else 0.0
+        best_f1 = _fact_f1(tp, count, positives)
         best = None
         for floor in reversed(GRID):  # of floors that do equally well, the highest takes least
             added = [fact for score, fact in options if score >= floor]
             gained = sum(truth[fact] for fact in added)
-            f1 = 2 * (tp + gained) / (count + len(added) + positives)
+            f1 = _fact_f1(tp + gained, count + len(added), positives)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = (floor, gained, len(added)), f1
         if best:

@@ -259,6 +259,8 @@ def test_train_no_floor_where_the_likeliest_facts_are_wrong() -> None:
     voted = [_row("A", "H1", "Department", True), _row("B", "H2", "Department", True, rule=True)]
     assert best_floors([0.9, 0.3], voted, (0.2, 0.5)) == {}
     assert best_floors([0.9, 0.3], voted, (0.5, 0.5)) == {"Department": 0.3}
+    # no true fact and none over the thresholds (a small set of one's own annotations): no floor
+    assert best_floors([0.3], [_row("A", "H1", "Department", False)], (0.5, 0.5)) == {}
 
 
 @pytest.mark.timeout(300)
