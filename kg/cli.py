@@ -10,7 +10,6 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 from . import __version__
@@ -142,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .cache import MANIFEST, BuildManifest, read_manifest, write_manifest
+    from .cache import BuildManifest, read_manifest, write_manifest
     from .parallel import available_cores
 
     report = BuildReport()
@@ -165,20 +164,17 @@ def _build(args: argparse.Namespace) -> int:
             return _up_to_date(args, last, time.perf_counter() - started)
         report.timings["fingerprint"] += time.perf_counter() - started
     jobs = args.jobs or available_cores()
-    with _ProgressBar(report, enabled=_show_progress(args)) as bar:
-        kg = build_graph(args.inputs, report=report, progress=bar.advance, on_start=bar.start,
-                         jobs=jobs, cache=cache, use_lac=not args.no_lac)
-    if report.files_read == 0:
+    try:
+        # handed straight over: export frees the graph once the RDF is written
+        validation = export(_built(args, report, jobs, cache), args.out, report, formats,
+                            validate=not args.no_validate, jobs=jobs, dataset=dataset)
+    except _NothingRead:
         print("kg: no readable article among the inputs", file=sys.stderr)
         return EXIT_NOTHING
-    try:
-        (args.out / MANIFEST).unlink(missing_ok=True)  # it vouches for the outputs about to change
-        validation = export(kg, args.out, report, formats, validate=not args.no_validate, jobs=jobs,
-                            dataset=dataset)
     except OSError as err:
         print(f"kg: cannot write {printable(str(args.out))}: {err.strerror or err}", file=sys.stderr)
         return EXIT_OUTPUT
-    text = summary(kg, report, validation)
+    text = summary(report, validation)
     if not args.quiet:
         print(text)
     elif validation is not None and not validation.conforms:
@@ -188,6 +184,25 @@ def _build(args: argparse.Namespace) -> int:
         failures = [(f.kind, f.source, f.reason) for f in report.failures]
         write_manifest(args.out, BuildManifest.record(fingerprint, report.outputs, lines, failures, args.out))
     return _exit_code(args, bool(report.failures))
+
+
+class _NothingRead(Exception):
+    """No input gave an article: nothing is written."""
+
+
+def _built(args: argparse.Namespace, report: BuildReport, jobs: int, cache: Path | None):
+    """The inputs' graph, the progress shown; the last build's manifest removed, as it vouches for
+    the outputs about to change. Raises _NothingRead, before anything is touched, if no input gave
+    an article."""
+    from .cache import MANIFEST
+
+    with _ProgressBar(report, enabled=_show_progress(args)) as bar:
+        kg = build_graph(args.inputs, report=report, progress=bar.advance, on_start=bar.start,
+                         jobs=jobs, cache=cache, use_lac=not args.no_lac)
+    if report.files_read == 0:
+        raise _NothingRead
+    (args.out / MANIFEST).unlink(missing_ok=True)
+    return kg
 
 
 def _up_to_date(args: argparse.Namespace, last, seconds: float) -> int:
@@ -354,16 +369,15 @@ class _ProgressBar:
             self.redirect.__exit__(*exc)
 
 
-def summary(kg, report: BuildReport, validation=None) -> str:
-    types = Counter(e.type for e in kg.entities)
-    kinds = Counter(r.kind for r in kg.relations)
+def summary(report: BuildReport, validation=None) -> str:
+    types, kinds = report.entity_types, report.relation_kinds
     cached = f"; {report.cached} files from the cache" if report.cached else ""
     skipped = sum(f.kind == "skipped" for f in report.failures)
     lines = [f"read {report.files_read} files ({report.articles} articles{cached}); "
              f"skipped or failed {len(report.failures)} "
              f"({skipped} skipped, {len(report.failures) - skipped} failed)",
-             f"entities {len(kg.entities)}: " + ", ".join(f"{t} {n}" for t, n in sorted(types.items())),
-             f"relations {len(kg.relations)}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+             f"entities {types.total()}: " + ", ".join(f"{t} {n}" for t, n in sorted(types.items())),
+             f"relations {kinds.total()}: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
              "wrote " + ", ".join(str(p) for p in report.outputs),
              *([validation.summary()] if validation is not None else []),
              "time " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())]

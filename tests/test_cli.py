@@ -94,6 +94,30 @@ def test_cli_nothing_readable_is_an_error(tmp_path: Path, capsys, caplog) -> Non
     assert not (tmp_path / "o" / "graph.ttl").exists()
 
 
+def test_cli_build_frees_the_graph_before_the_pages(tmp_path: Path, monkeypatch, capsys) -> None:
+    # The pages are made beside the layout's process, at the build's peak memory: by then the
+    # graph's objects (the network has what the pages read) must be gone.
+    import gc
+
+    import kg.export_html
+    from kg.model import KnowledgeGraph
+
+    def graphs() -> int:
+        return sum(isinstance(o, KnowledgeGraph) for o in gc.get_objects())
+
+    before, during = graphs(), []
+    real = kg.export_html.write_pages
+
+    def write_pages(*args, **kwargs):
+        during.append(graphs())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kg.export_html, "write_pages", write_pages)
+    assert main(["build", str(PLAIN), "--out", str(tmp_path / "o"), "--no-cache"]) == 0
+    assert during == [before]
+    assert re.search(r"entities [1-9]\d*: .*Hospital [1-9]", capsys.readouterr().out)
+
+
 def test_cli_quiet_prints_nothing_on_success(tmp_path: Path, capsys) -> None:
     assert main(["build", str(PLAIN), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert capsys.readouterr().out == ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,8 @@ def test_pipeline_report_counts(data_build) -> None:
     assert failed["garbage.bin"].startswith("binary")
     assert report.files_read >= 7
     assert report.articles == len(kg.articles) >= 8
+    assert report.entity_types == Counter(e.type for e in kg.entities)
+    assert report.relation_kinds == Counter(r.kind for r in kg.relations)
 
 
 def test_pipeline_graph_is_well_formed(data_build) -> None:
