@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .export_rdf import FORMATS
 from .export_void import DatasetInfo
+from .model import KnowledgeGraph
 from .pipeline import BuildReport, build_graph, export, input_fingerprint, log_failure
 from .read import Failure, printable
 
@@ -190,7 +191,8 @@ class _NothingRead(Exception):
     """No input gave an article: nothing is written."""
 
 
-def _built(args: argparse.Namespace, report: BuildReport, jobs: int, cache: Path | None):
+def _built(args: argparse.Namespace, report: BuildReport, jobs: int,
+           cache: Path | None) -> KnowledgeGraph:
     """The inputs' graph, the progress shown; the last build's manifest removed, as it vouches for
     the outputs about to change. Raises _NothingRead, before anything is touched, if no input gave
     an article."""

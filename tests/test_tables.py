@@ -10,9 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg import cli
-from kg.tables import HEADERS, programme_words
+from kg.tables import HEADERS, programme_words, write_csv
 from kg.views import load_graph
 
 
@@ -42,6 +44,22 @@ def test_tables_aid_has_a_row_per_pair_with_programme_dates_and_provinces(build:
     assert any("对口帮扶" in r["项目"] for r in records)
     assert any(r["受助方省份"] and r["援助方省份"] for r in records)
     assert all(r["证据原文"] for r in records)
+
+
+_CELLS = st.one_of(st.text(st.sampled_from('医院甲,"\r\n \t\ufeff;a1')), st.integers(0, 10**6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.lists(_CELLS, min_size=1, max_size=5), min_size=1, max_size=20))
+def test_tables_csv_reads_back_as_written_with_one_bom_and_excel_line_ends(rows, tmp_path_factory) -> None:
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    write_csv(rows, path)
+    data = path.read_bytes()
+    expected = io.StringIO()  # what Python's csv module writes for these rows, encoded after
+    csv.writer(expected, lineterminator="\r\n").writerows(rows)
+    assert data == b"\xef\xbb\xbf" + expected.getvalue().encode("utf-8")
+    assert _csv(path) == [[str(cell) for cell in row] for row in rows]
+    assert [p.name for p in path.parent.iterdir()] == ["t.csv"]  # no temporary file left
 
 
 def test_tables_entities_and_relations(build: Path) -> None:
