@@ -334,6 +334,11 @@ def pair_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
     features = list(end_features(pair, article, mentions, earliest) if ends is None else ends)
     if pair.rule:
         features.append("rule")
+    if pair.kind == "aidedBy":
+        # aid runs from the east to the west, from a province to a country abroad (对口支援,
+        # 组团式, 援外): aidedBy +0.036 pooled over two assignments of the 5 folds (relation +0.001);
+        # for every kind of pair, partOf lost 0.008 on the first
+        features.extend(_region_features(pair.head, pair.tail))
     voted = votes.get((id(pair.head), id(pair.tail)), ()) if votes is not None else {
         r.kind for r in rule_relations if r.head is pair.head and r.tail is pair.tail}
     features.extend(f"rule-other={k}" for k in sorted(voted) if k != pair.kind)
@@ -498,6 +503,34 @@ def area_fit(body: str, place: str) -> str:
     if any(p.name == target.name for p in named):
         return "same"
     return "fits" if all(lexicon.place_fits(p, target) for p in named) else "clash"
+
+
+@lru_cache(maxsize=4096)
+def region(name: str, is_place: bool) -> str | None:
+    """Where a place, or a body by the first area its name begins with, lies at the scale aid runs
+    between: its province's economic region (E, C, W, NE or HMT: economic_regions.tsv), "abroad"
+    for a country, None where neither the name nor the gazetteer says (咸丰县人民医院: C; 萨摩亚:
+    abroad)."""
+    gazetteer = lexicon.places()
+    if is_place:
+        named = [gazetteer[name]] if name in gazetteer else []
+    else:
+        named = [gazetteer[area] for _, _, area in lexicon.leading_places(name) if area in gazetteer]
+    for place in named:
+        if place.level == "country":
+            return "abroad"
+        if place.province in lexicon.economic_regions():
+            return lexicon.economic_regions()[place.province]
+    return None
+
+
+def _region_features(head: Mention, tail: Mention) -> list[str]:
+    """Each end's region, and the two together (W>E: a western body aided by an eastern one)."""
+    regions = (region(head.key, head.label == "Place"), region(tail.key, tail.label == "Place"))
+    found = [f"{end}reg={value}" for end, value in zip("ht", regions) if value is not None]
+    if None not in regions:
+        found.append(f"reg={regions[0]}>{regions[1]}")
+    return found
 
 
 def _rank_features(head: str, tail: str) -> list[str]:

@@ -235,6 +235,40 @@ def test_pairs_features_say_which_body_ranks_higher(make_article) -> None:
     assert not any(f.startswith(("hrank", "trank", "rank")) for f in hosted)  # an event has no rank
 
 
+@pytest.mark.parametrize("name, is_place, expected", [
+    ("咸丰县人民医院", False, "C"),  # 咸丰县, Hubei
+    ("新疆维吾尔自治区喀什地区第一人民医院", False, "W"),
+    ("上海市第六人民医院", False, "E"),
+    ("吉林大学第二医院", False, "NE"),  # 吉林, the province its name begins with
+    ("萨摩亚", True, "abroad"),
+    ("日喀则市", True, "W"),
+    ("仁爱医院", False, None),  # its name says nowhere
+    ("不在地名录里", True, None),
+])
+def test_pairs_region_reads_where_a_body_or_place_lies(name, is_place, expected) -> None:
+    from kg.pairs import region
+
+    assert region(name, is_place) == expected
+
+
+def test_pairs_every_province_of_the_gazetteer_has_an_economic_region() -> None:
+    from kg import lexicon
+
+    provinces = {place.province for place in lexicon.places().values() if place.province}
+    assert len(provinces) == 34 and provinces <= set(lexicon.economic_regions())
+
+
+def test_pairs_aid_pairs_say_which_region_aids_which(make_article) -> None:
+    text = "上海市第六人民医院帮扶果洛州人民医院，果洛州人民医院的医生在门诊。"
+    article = make_article(text)
+    helper = Mention(article.id, 0, 9, "Hospital", text[:9], text[:9])
+    aided = Mention(article.id, 11, 18, "Hospital", text[11:18], text[11:18])
+    pairs = candidate_pairs(article, (helper, aided), ())
+    features = {(p.head.key, p.kind, p.tail.key): set(pair_features(p, article, (helper, aided))) for p in pairs}
+    assert {"hreg=W", "treg=E", "reg=W>E"} <= features[("果洛州人民医院", "aidedBy", "上海市第六人民医院")]
+    assert not any(f.startswith("reg=") for key, found in features.items() if key[1] != "aidedBy" for f in found)
+
+
 def test_pairs_features_count_how_often_the_article_names_each_end(make_article) -> None:
     from kg.pairs import iter_features
 
