@@ -183,13 +183,13 @@ def _add_place(found: dict[str, Place], name: str, level: str, province: str = "
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def economic_regions() -> dict[str, str]:
     """A province, as `Place.province` writes it, → its economic region: E, C, W, NE or HMT
     (economic_regions.tsv)."""
     return table("economic_regions.tsv")
 
 
+@lru_cache(maxsize=1)
 def university_seats() -> dict[str, str]:
     """A university's name → the city it is seated in (universities.tsv)."""
     return table("universities.tsv")

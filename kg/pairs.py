@@ -493,9 +493,8 @@ def area_fit(body: str, place: str) -> str:
     """How a place fits the areas a body's name begins with: "same" (one of them), "fits" (it
     can lie in or around each: `lexicon.place_fits`), "clash", "none" (the name begins with no
     area) or "unknown" (the place is not in the gazetteer)."""
-    gazetteer = lexicon.places()
-    named = [gazetteer[name] for _, _, name in lexicon.leading_places(body) if name in gazetteer]
-    target = gazetteer.get(place)
+    named = _named_areas(body)
+    target = lexicon.places().get(place)
     if not named:
         return "none"
     if target is None:
@@ -515,13 +514,20 @@ def region(name: str, is_place: bool) -> str | None:
     if is_place:
         named = [gazetteer[name]] if name in gazetteer else []
     else:
-        named = [gazetteer[area] for _, _, area in lexicon.leading_places(name) if area in gazetteer]
+        named = _named_areas(name)
     for place in named:
         if place.level == "country":
             return "abroad"
-        if place.province in lexicon.economic_regions():
-            return lexicon.economic_regions()[place.province]
+        found = lexicon.economic_regions().get(place.province)
+        if found:
+            return found
     return None
+
+
+def _named_areas(body: str) -> list[lexicon.Place]:
+    """The gazetteer's places a body's name begins with (四川省广元市中心医院: 四川省, 广元市)."""
+    gazetteer = lexicon.places()
+    return [gazetteer[name] for _, _, name in lexicon.leading_places(body) if name in gazetteer]
 
 
 def _region_features(head: Mention, tail: Mention) -> list[str]:
