@@ -4,7 +4,8 @@ The rules of `kg.relations` propose relations; this stage weighs every candidate
 ordered pair of mentions in a sentence whose types fit a relation kind, plus every pair a rule
 proposed (the publisher, bylines and titles reach across sentences), plus the pairs a story makes
 across its sentences (doctor and patient, its body and its doctors, its people and the event it
-names most, the bodies of a story of aid, a team and where it is sent). A logistic regression per
+names most, the bodies of a story of aid, a team and where it is sent, a county's head and its
+government). A logistic regression per
 kind (trained with scikit-learn by `kg.train`, applied here as a plain dot product, so a build does
 not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
 order, the distance, the words between and around, the trigger words and where they stand, the
@@ -122,7 +123,7 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
                                 _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence),
                                 _aid_story_pairs(article, by_sentence),
-                                _credit_pairs(article, by_sentence)):
+                                _credit_pairs(article, by_sentence), _office_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
@@ -261,6 +262,49 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
             yield Pair(doctor, "worksAt", body, evidence, False)
 
 
+# The head of an area's government and deputies (县长, 常务副区长, 代市长), written right before
+# the name, after the area or a body of it: 金沙县委副书记、县长卢宏.
+HEAD_OF_GOVERNMENT = re.compile(r"(?:常务|代)?副?([省市县区州镇乡旗])长$")
+
+
+def _office_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """Each person named with the title of the head of an area's government (or a deputy) after
+    the area (金沙县委副书记、县长卢宏; 玛曲县副县长王登辉), with that area's government (某县政府,
+    某县人民政府) where the story names it in another sentence: the title names the office, the
+    government is named elsewhere. The evidence is the person's sentence."""
+    governments = [(index, m) for index, inside in enumerate(by_sentence) for m in inside
+                   if m.label == "GovernmentAgency" and m.key.endswith("政府")]
+    if not governments:
+        return
+    for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
+        for person in (m for m in inside if m.label in PERSON_TYPES):
+            area = _office_area(article.text, sentence.start, person)
+            if area:
+                for at, body in governments:
+                    if at != index and _governs(body.key, area):
+                        yield Pair(person, "worksAt", body, _evidence(article, sentence), False)
+
+
+CLAUSE_START = re.compile(r"[，,。；;：:]")
+
+
+def _office_area(text: str, sentence_start: int, person: Mention) -> str | None:
+    """The area whose government the title right before a person's name says the person heads
+    or deputises for (开化县 of 开化县委常委、常务副县长樊甲), or None."""
+    clause = CLAUSE_START.split(text[max(sentence_start, person.start - 20):person.start])[-1]
+    title = HEAD_OF_GOVERNMENT.search(clause)
+    if not title:
+        return None
+    return next((name for _, _, name in lexicon.leading_places(clause) if name.endswith(title.group(1))), None)
+
+
+def _governs(body: str, area: str) -> bool:
+    """Whether a government's name is the area's: 金沙县政府 or 金沙县人民政府 for 金沙县, and 县政府
+    relative to it."""
+    name = body.removesuffix("政府").removesuffix("人民")
+    return name in (area, area[-1], area + area[-1]) or len(area) > 2 and name == area[:-1]
+
+
 # A body named relative to its area (县人民医院, 市卫健局, 区委) lies in the area of that level the
 # story names: the lead character says the level, the place's last character must agree.
 AREA_LEVELS = {"县": ("县", "旗"), "市": ("市",), "区": ("区",), "州": ("州",), "省": ("省", "区")}
@@ -381,6 +425,12 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
             features.append(f"etrig={word}@{'before' if at + s0 < head.start else 'after'}")
         return tuple(dict.fromkeys(features))
     if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
+        if head.label in PERSON_TYPES and tail.label == "GovernmentAgency" and s0 <= head.start <= s1:
+            area = _office_area(text, s0, head)
+            if area and _governs(tail.key, area):
+                # weighed apart from the other pairs across sentences, which its few facts would
+                # otherwise pull up with it
+                return (f"ht={head.label}>{tail.label}", "office")
         features.append("cross-sentence")
         if head.key[:1] in AREA_LEVELS and tail.label == "Place":
             features.append(f"area-lead={head.key[:1]}")

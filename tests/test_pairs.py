@@ -428,3 +428,22 @@ def test_pairs_features_say_when_only_titles_and_people_stand_between(make_artic
     doctor = Mention(article.id, 11, 14, "Doctor", "王立新", "王立新")
     pair = next(p for p in candidate_pairs(article, (hospital, doctor), ()) if p.kind == "worksAt")
     assert not {"gap=list", "gap=titles"} & set(pair_features(pair, article, (hospital, doctor)))
+
+
+def test_pairs_the_head_of_an_areas_government_is_weighed_with_it_across_sentences(make_article) -> None:
+    article = make_article("青川县人民政府与苍溪县政府签约。青川县委副书记、县长张建国，苍溪县卫生局局长李明出席。"
+                           "县委常委、副县长王平致辞。")
+    text = article.text
+
+    def at(name: str, label: str) -> Mention:
+        where = text.index(name)
+        return Mention(article.id, where, where + len(name), label, name, name)
+
+    mentions = (at("青川县人民政府", "GovernmentAgency"), at("苍溪县政府", "GovernmentAgency"),
+                at("张建国", "Official"), at("李明", "Official"), at("王平", "Official"))
+    pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "worksAt"]
+    # the county's own government only; a bureau's head and a deputy of no named county are not weighed
+    assert [(p.head.key, p.tail.key, p.evidence.sentence[:6]) for p in pairs] == [("张建国", "青川县人民政府", "青川县委副书")]
+    # weighed apart from other pairs across sentences: its type and its mark alone
+    features = pair_features(pairs[0], article, mentions)
+    assert features[:2] == ["ht=Official>GovernmentAgency", "office"] and "cross-sentence" not in features
