@@ -263,13 +263,13 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
 
 
 # The head of an area's government and deputies (县长, 常务副区长, 代市长), written right before
-# the name, after the area or a body of it: 金沙县委副书记、县长卢宏.
+# the name, after the area or a body of it: 某县委副书记、县长张甲.
 HEAD_OF_GOVERNMENT = re.compile(r"(?:常务|代)?副?([省市县区州镇乡旗])长$")
 
 
 def _office_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
     """Each person named with the title of the head of an area's government (or a deputy) after
-    the area (金沙县委副书记、县长卢宏; 玛曲县副县长王登辉), with that area's government (某县政府,
+    the area (某县委副书记、县长张甲; 某县副县长李乙), with that area's government (某县政府,
     某县人民政府) where the story names it in another sentence: the title names the office, the
     government is named elsewhere. The evidence is the person's sentence."""
     governments = [(index, m) for index, inside in enumerate(by_sentence) for m in inside
@@ -290,7 +290,7 @@ CLAUSE_START = re.compile(r"[，,。；;：:]")
 
 def _office_area(text: str, sentence_start: int, person: Mention) -> str | None:
     """The area whose government the title right before a person's name says the person heads
-    or deputises for (开化县 of 开化县委常委、常务副县长樊甲), or None."""
+    or deputises for (某县 of 某县委常委、常务副县长张甲), or None."""
     clause = CLAUSE_START.split(text[max(sentence_start, person.start - 20):person.start])[-1]
     title = HEAD_OF_GOVERNMENT.search(clause)
     if not title:
@@ -299,7 +299,7 @@ def _office_area(text: str, sentence_start: int, person: Mention) -> str | None:
 
 
 def _governs(body: str, area: str) -> bool:
-    """Whether a government's name is the area's: 金沙县政府 or 金沙县人民政府 for 金沙县, and 县政府
+    """Whether a government's name is the area's: 某县政府 or 某县人民政府 for 某县, and 县政府
     relative to it."""
     name = body.removesuffix("政府").removesuffix("人民")
     return name in (area, area[-1], area + area[-1]) or len(area) > 2 and name == area[:-1]
