@@ -5,7 +5,8 @@ ordered pair of mentions in a sentence whose types fit a relation kind, plus eve
 proposed (the publisher, bylines and titles reach across sentences), plus the pairs a story makes
 across its sentences (doctor and patient, its body and its doctors, its people and the event it
 names most, the bodies of a story of aid, a team and where it is sent, a county's head and its
-government). A logistic regression per
+government, a body and the body its name begins with, a team and its doctors). A logistic
+regression per
 kind (trained with scikit-learn by `kg.train`, applied here as a plain dot product, so a build does
 not need scikit-learn) scores each pair from the features of `pair_features`: both types, the
 order, the distance, the words between and around, the trigger words and where they stand, the
@@ -59,6 +60,13 @@ STORY_BODY_TYPES = ("Hospital", "GovernmentAgency", "Organization")
 CARE_ACROSS = {"treated": (("Doctor",), ("Patient",)), "hasCondition": (("Patient",), ("Condition",))}
 
 
+# The story-level proposers whose pairs across sentences are weighed by their two types and the
+# proposer's mark alone: each stands on one cue that the features shared by all pairs across
+# sentences do not see (measured: weighed with those, the office pairs' few facts raised every
+# other such pair's weights too, and each set left out scored lower).
+APART = ("office", "prefix-body", "story-team")
+
+
 @dataclass(frozen=True, slots=True)
 class Pair:
     """A candidate relation: two mentions, a kind, the sentence it is read from, the rules' votes."""
@@ -68,6 +76,9 @@ class Pair:
     tail: Mention
     evidence: Evidence
     rule: bool  # a rule proposed exactly this relation
+    # the story-level proposer whose pairs are weighed by their types and its mark alone
+    # (`APART`), or "" for the others
+    source: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +134,8 @@ def candidate_pairs(article: Article, mentions: tuple[Mention, ...],
     for pair in itertools.chain(_care_pairs(article, by_sentence), _story_body_pairs(article, by_sentence),
                                 _relative_area_pairs(article, by_sentence), _aim_pairs(article, by_sentence),
                                 _aid_story_pairs(article, by_sentence),
-                                _credit_pairs(article, by_sentence), _office_pairs(article, by_sentence)):
+                                _credit_pairs(article, by_sentence), _office_pairs(article, by_sentence),
+                                _prefix_body_pairs(article, by_sentence), _story_team_pairs(article, by_sentence)):
         pairs.setdefault((id(pair.head), pair.kind, id(pair.tail)), pair)
     return list(pairs.values())
 
@@ -262,6 +274,31 @@ def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
             yield Pair(doctor, "worksAt", body, evidence, False)
 
 
+# A team's own titles: a doctor named with one of them (队长甲, 乙队员) in a sentence that does not
+# name the team is most likely one of it.
+TEAM_TITLES = ("队长", "队员", "领队")
+TEAM_TITLE_REACH = 3  # characters either side of the name
+
+
+def _story_team_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """Each doctor of a sentence that names no medical team, with the team the story names (its
+    only one, or the one it names most, twice at least): a story of a team lists its members in
+    sentences of their own. The evidence is the doctor's sentence."""
+    counts, first = _named(by_sentence, ("MedicalTeam",))
+    if not counts:
+        return
+    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
+    if len(counts) > 1 and counts[top] < 2:
+        return
+    team = first[top][1]
+    for sentence, inside in zip(article.sentences, by_sentence):
+        if any(m.label == "MedicalTeam" for m in inside):
+            continue
+        evidence = _evidence(article, sentence)
+        for doctor in (m for m in inside if m.label == "Doctor"):
+            yield Pair(doctor, "worksAt", team, evidence, False, "story-team")
+
+
 # The head of an area's government and deputies (县长, 常务副区长, 代市长), written right before
 # the name, after the area or a body of it: 某县委副书记、县长张甲.
 HEAD_OF_GOVERNMENT = re.compile(r"(?:常务|代)?副?([省市县区州镇乡旗])长$")
@@ -282,7 +319,30 @@ def _office_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterato
             if area:
                 for at, body in governments:
                     if at != index and _governs(body.key, area):
-                        yield Pair(person, "worksAt", body, _evidence(article, sentence), False)
+                        yield Pair(person, "worksAt", body, _evidence(article, sentence), False, "office")
+
+
+# A body's name that begins with another body's whole name of at least this length is most
+# often part of it (某大学附属医院 of 某大学, 某医院某院区, 某学会某分会).
+MIN_PREFIX_BODY = 3
+
+
+def _prefix_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
+    """Each body whose name begins with another body's whole name (某大学附属医院 and 某大学),
+    with the first mention of that name, where the story names it only in other sentences (in one
+    sentence the pair is weighed already). The evidence is the longer name's sentence."""
+    heads, tails = PAIR_ENDS["partOf"]
+    first: dict[str, tuple[int, Mention]] = {}
+    for index, inside in enumerate(by_sentence):
+        for m in inside:
+            if m.label in tails and len(m.key) >= MIN_PREFIX_BODY:
+                first.setdefault(m.key, (index, m))
+    for index, (sentence, inside) in enumerate(zip(article.sentences, by_sentence)):
+        here = {m.key for m in inside}
+        for head in (m for m in inside if m.label in heads):
+            for key, (at, tail) in first.items():
+                if at != index and key not in here and key != head.key and head.key.startswith(key):
+                    yield Pair(head, "partOf", tail, _evidence(article, sentence), False, "prefix-body")
 
 
 CLAUSE_START = re.compile(r"[，,。；;：:]")
@@ -425,12 +485,14 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
             features.append(f"etrig={word}@{'before' if at + s0 < head.start else 'after'}")
         return tuple(dict.fromkeys(features))
     if not (s0 <= head.start <= s1 and s0 <= tail.start <= s1):
-        if head.label in PERSON_TYPES and tail.label == "GovernmentAgency" and s0 <= head.start <= s1:
-            area = _office_area(text, s0, head)
-            if area and _governs(tail.key, area):
-                # weighed apart from the other pairs across sentences, which its few facts would
-                # otherwise pull up with it
-                return (f"ht={head.label}>{tail.label}", "office")
+        if pair.source in APART:
+            # weighed apart from the other pairs across sentences, which their few facts would
+            # otherwise pull up with them
+            features = [f"ht={head.label}>{tail.label}", pair.source]
+            if pair.source == "story-team":
+                near = text[max(s0, head.start - TEAM_TITLE_REACH):min(s1, head.end + TEAM_TITLE_REACH)]
+                features.append(f"team-title={any(title in near for title in TEAM_TITLES)}")
+            return tuple(features)
         features.append("cross-sentence")
         if head.key[:1] in AREA_LEVELS and tail.label == "Place":
             features.append(f"area-lead={head.key[:1]}")
@@ -729,7 +791,7 @@ def iter_features(article: Article, mentions: tuple[Mention, ...],
     for pair in candidate_pairs(article, mentions, rule_relations):
         span = (pair.evidence.start, pair.evidence.end)
         inside = by_sentence.get(span, mentions)
-        key = (id(pair.head), id(pair.tail), *span)
+        key = (id(pair.head), id(pair.tail), *span, pair.source)
         if key not in ends:
             ends[key] = end_features(pair, article, inside, earliest.get(span))
         yield pair, pair_features(pair, article, inside, votes=votes, earliest=earliest.get(span),

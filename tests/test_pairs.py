@@ -447,3 +447,47 @@ def test_pairs_the_head_of_an_areas_government_is_weighed_with_it_across_sentenc
     # weighed apart from other pairs across sentences: its type and its mark alone
     features = pair_features(pairs[0], article, mentions)
     assert features[:2] == ["ht=Official>GovernmentAgency", "office"] and "cross-sentence" not in features
+
+
+def test_pairs_a_body_is_weighed_as_part_of_the_body_its_name_begins_with(make_article) -> None:
+    article = make_article("四川大学举行签约仪式。四川大学华西医院、四川省人民医院派员出席。"
+                           "四川大学华西医院院长致辞。")
+    text = article.text
+
+    def at(name: str, label: str, start: int = 0) -> Mention:
+        where = text.index(name, start)
+        return Mention(article.id, where, where + len(name), label, name, name)
+
+    second = text.index("。") + 1
+    mentions = (at("四川大学", "Organization"), at("四川大学华西医院", "Hospital"),
+                at("四川省人民医院", "Hospital"), at("四川大学华西医院", "Hospital", text.index("院长") - 8))
+    pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "partOf" and p.tail.key == "四川大学"]
+    # each mention of the longer name, in its own sentence, with the first mention of the shorter
+    assert [(p.head.start, p.tail.start, p.evidence.sentence[-3:]) for p in pairs] == [
+        (second, 0, "出席。"), (mentions[3].start, 0, "致辞。")]
+    assert all(p.head.key == "四川大学华西医院" for p in pairs)  # 四川省人民医院 begins with no body's name
+    # weighed apart from other pairs across sentences: its types and its mark alone
+    features = pair_features(pairs[0], article, mentions)
+    assert features[:2] == ["ht=Hospital>Organization", "prefix-body"] and "cross-sentence" not in features
+
+
+def test_pairs_a_doctor_is_weighed_with_the_team_of_the_story_across_sentences(make_article) -> None:
+    text = "第五批援藏医疗队抵达拉萨。队长张明为患者手术，李华医生查房。第五批援藏医疗队王强返回。"
+    article = make_article(text)
+
+    def at(name: str, label: str, start: int = 0) -> Mention:
+        where = text.index(name, start)
+        return Mention(article.id, where, where + len(name), label, name, name)
+
+    team, again = at("第五批援藏医疗队", "MedicalTeam"), at("第五批援藏医疗队", "MedicalTeam", 1)
+    mentions = (team, at("张明", "Doctor"), at("李华", "Doctor"), again, at("王强", "Doctor"))
+    pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "worksAt" and p.tail is team]
+    # the doctors of the sentence that names no team; 王强's sentence names it, his pair is its own
+    assert [p.head.key for p in pairs] == ["张明", "李华"]
+    features = [pair_features(p, article, mentions) for p in pairs]
+    assert [f[:3] for f in features] == [["ht=Doctor>MedicalTeam", "story-team", "team-title=True"],
+                                         ["ht=Doctor>MedicalTeam", "story-team", "team-title=False"]]
+    # two teams each named once: no team is the story's
+    other = Mention(article.id, again.start, again.end, "MedicalTeam", "援疆医疗队", "援疆医疗队")
+    assert not [p for p in candidate_pairs(article, mentions[:3] + (other, mentions[4]), ())
+                if p.kind == "worksAt" and p.head.key == "李华"]
