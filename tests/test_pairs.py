@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 
@@ -16,6 +17,12 @@ def _mentions(article):
             Mention(article.id, 7, 10, "Department", "心内科", "心内科"),
             Mention(article.id, 12, 15, "Doctor", "王立新", "王立新"),
             Mention(article.id, 18, 20, "Patient", "李某", "李某"))
+
+
+def _mention(article, name: str, label: str, start: int = 0) -> Mention:
+    """A mention of `name` where the article first writes it from `start` on, typed `label`."""
+    where = article.text.index(name, start)
+    return Mention(article.id, where, where + len(name), label, name, name)
 
 
 def test_pairs_candidates_are_typed_pairs_of_a_sentence(make_article) -> None:
@@ -355,12 +362,7 @@ def test_pairs_a_person_works_at_one_hospital_the_likeliest(make_article) -> Non
 
 def test_pairs_a_body_named_by_its_level_is_weighed_with_the_storys_place_of_that_level(make_article) -> None:
     article = make_article("青川县地处广元市北部。青川县与苍溪县签约。县人民医院派出专家。县卫生局出席。")
-    text = article.text
-
-    def at(name: str, label: str, start: int = 0) -> Mention:
-        where = text.index(name, start)
-        return Mention(article.id, where, where + len(name), label, name, name)
-
+    at = partial(_mention, article)
     places = (at("青川县", "Place"), at("广元市", "Place"), at("青川县", "Place", 5), at("苍溪县", "Place"))
     hospital, agency = at("县人民医院", "Hospital"), at("县卫生局", "GovernmentAgency")
     pairs = [p for p in candidate_pairs(article, (*places, hospital, agency), ())
@@ -433,12 +435,7 @@ def test_pairs_features_say_when_only_titles_and_people_stand_between(make_artic
 def test_pairs_the_head_of_an_areas_government_is_weighed_with_it_across_sentences(make_article) -> None:
     article = make_article("青川县人民政府与苍溪县政府签约。青川县委副书记、县长张建国，苍溪县卫生局局长李明出席。"
                            "县委常委、副县长王平致辞。")
-    text = article.text
-
-    def at(name: str, label: str) -> Mention:
-        where = text.index(name)
-        return Mention(article.id, where, where + len(name), label, name, name)
-
+    at = partial(_mention, article)
     mentions = (at("青川县人民政府", "GovernmentAgency"), at("苍溪县政府", "GovernmentAgency"),
                 at("张建国", "Official"), at("李明", "Official"), at("王平", "Official"))
     pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "worksAt"]
@@ -450,40 +447,32 @@ def test_pairs_the_head_of_an_areas_government_is_weighed_with_it_across_sentenc
 
 
 def test_pairs_a_body_is_weighed_as_part_of_the_body_its_name_begins_with(make_article) -> None:
-    article = make_article("四川大学举行签约仪式。四川大学华西医院、四川省人民医院派员出席。"
-                           "四川大学华西医院院长致辞。")
+    article = make_article("江城大学举行签约仪式。江城大学附属医院、江城市人民医院派员出席。"
+                           "江城大学附属医院院长致辞。")
+    at = partial(_mention, article)
     text = article.text
-
-    def at(name: str, label: str, start: int = 0) -> Mention:
-        where = text.index(name, start)
-        return Mention(article.id, where, where + len(name), label, name, name)
-
     second = text.index("。") + 1
-    mentions = (at("四川大学", "Organization"), at("四川大学华西医院", "Hospital"),
-                at("四川省人民医院", "Hospital"), at("四川大学华西医院", "Hospital", text.index("院长") - 8))
-    pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "partOf" and p.tail.key == "四川大学"]
+    mentions = (at("江城大学", "Organization"), at("江城大学附属医院", "Hospital"),
+                at("江城市人民医院", "Hospital"), at("江城大学附属医院", "Hospital", text.rindex("江城大学附属医院")))
+    pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "partOf" and p.tail.key == "江城大学"]
     # each mention of the longer name, in its own sentence, with the first mention of the shorter
     assert [(p.head.start, p.tail.start, p.evidence.sentence[-3:]) for p in pairs] == [
         (second, 0, "出席。"), (mentions[3].start, 0, "致辞。")]
-    assert all(p.head.key == "四川大学华西医院" for p in pairs)  # 四川省人民医院 begins with no body's name
+    assert all(p.head.key == "江城大学附属医院" for p in pairs)  # 江城市人民医院 begins with no body's whole name
     # weighed apart from other pairs across sentences: its types and its mark alone
     features = pair_features(pairs[0], article, mentions)
     assert features[:2] == ["ht=Hospital>Organization", "prefix-body"] and "cross-sentence" not in features
 
 
 def test_pairs_a_doctor_is_weighed_with_the_team_of_the_story_across_sentences(make_article) -> None:
-    text = "第五批援藏医疗队抵达拉萨。队长张明为患者手术，李华医生查房。第五批援藏医疗队王强返回。"
+    text = "第五批援藏医疗队抵达拉萨。队长赵峰为患者手术，李华医生查房。第五批援藏医疗队王强返回。"
     article = make_article(text)
-
-    def at(name: str, label: str, start: int = 0) -> Mention:
-        where = text.index(name, start)
-        return Mention(article.id, where, where + len(name), label, name, name)
-
+    at = partial(_mention, article)
     team, again = at("第五批援藏医疗队", "MedicalTeam"), at("第五批援藏医疗队", "MedicalTeam", 1)
-    mentions = (team, at("张明", "Doctor"), at("李华", "Doctor"), again, at("王强", "Doctor"))
+    mentions = (team, at("赵峰", "Doctor"), at("李华", "Doctor"), again, at("王强", "Doctor"))
     pairs = [p for p in candidate_pairs(article, mentions, ()) if p.kind == "worksAt" and p.tail is team]
     # the doctors of the sentence that names no team; 王强's sentence names it, his pair is its own
-    assert [p.head.key for p in pairs] == ["张明", "李华"]
+    assert [p.head.key for p in pairs] == ["赵峰", "李华"]
     features = [pair_features(p, article, mentions) for p in pairs]
     assert [f[:3] for f in features] == [["ht=Doctor>MedicalTeam", "story-team", "team-title=True"],
                                          ["ht=Doctor>MedicalTeam", "story-team", "team-title=False"]]
