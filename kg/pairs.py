@@ -249,14 +249,16 @@ def _named(by_sentence: list[list[Mention]], labels: tuple[str, ...]
     return counts, first
 
 
-def _most_named(by_sentence: list[list[Mention]], labels: tuple[str, ...]) -> Mention | None:
+def _most_named(by_sentence: list[list[Mention]], labels: tuple[str, ...], sole: bool = False
+                ) -> Mention | None:
     """The first mention of the name of these labels a story names most, when it names it twice
-    at least (of a tie, the name first named): its body, its main event."""
+    at least (of a tie, the name first named): its body, its main event. With `sole`, also the
+    only name of these labels the story has, named once."""
     counts, first = _named(by_sentence, labels)
     if not counts:
         return None
     top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
-    return first[top][1] if counts[top] >= 2 else None
+    return first[top][1] if counts[top] >= 2 or sole and len(counts) == 1 else None
 
 
 def _story_body_pairs(article: Article, by_sentence: list[list[Mention]]) -> Iterator[Pair]:
@@ -284,13 +286,9 @@ def _story_team_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
     """Each doctor of a sentence that names no medical team, with the team the story names (its
     only one, or the one it names most, twice at least): a story of a team lists its members in
     sentences of their own. The evidence is the doctor's sentence."""
-    counts, first = _named(by_sentence, ("MedicalTeam",))
-    if not counts:
+    team = _most_named(by_sentence, ("MedicalTeam",), sole=True)
+    if team is None:
         return
-    top = max(counts, key=lambda key: (counts[key], -first[key][1].start))
-    if len(counts) > 1 and counts[top] < 2:
-        return
-    team = first[top][1]
     for sentence, inside in zip(article.sentences, by_sentence):
         if any(m.label == "MedicalTeam" for m in inside):
             continue
