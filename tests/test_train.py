@@ -103,6 +103,8 @@ def test_train_cross_validates_one_set_and_compares_two_runs(tmp_path, capsys) -
     # folds come from a hash of each file's name: these three fall into two, and the row says so
     assert "| all 3, 2 folds by document | 0.500 | 0.500 |" in table
     assert "| the same, with the annotated names for mentions (what the relations lose to the mentions) |" in table
+    assert "| the same, each file built alone | 0.500 | 0.500 |" in table
+    assert "| the same, all 3 files in one build | 0.500 | 0.500 |" in table
     documents = json.loads(saved.read_text())["documents"]
     assert sorted(documents) == ["a1_clinic.json", "a2_team.json", "a3_training.json"]
     assert main([SET, "--cv", "--scorer", str(scorer), "--compare", str(saved)]) == 0
