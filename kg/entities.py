@@ -6,7 +6,7 @@ Sources of evidence, combined per sentence:
   verbs, prepositions, pronouns and punctuation; short forms with a numeral (市一院, 省二院);
 - departments: the department lexicon and jieba words ending in 科;
 - people: LAC's PER tags and jieba's nr tags, checked against the surname lexicon, plus the
-  patterns a news story uses for people (化名, 张先生, lists joined by 、, bylines);
+  patterns a news story uses for people (化名, 王先生, lists joined by 、, bylines);
 - places: the administrative-division gazetteer and country names;
 - events: an event noun (仪式, 启动会, 义诊 …) with the modifiers before it, or a quoted name;
 - conditions: the disease lexicon, and disease-shaped words after 确诊为 / 患有.
@@ -43,7 +43,7 @@ FUNCTION_CHARS = set("由向对在和与及将把被为从给")
 JOINT_BODIES = re.compile(r"([省市县区州])委\1政府$")
 # Words that refer to an institution without naming it: never entities, resolved from context.
 POINTERS = ("我院", "本院", "该院", "两院", "我局", "本局", "我委", "我中心", "该中心", "全院", "各院")
-# A team named only by its kind (医疗队队长梁琰) is the team the article is about.
+# A team named only by its kind (医疗队队长周立) is the team the article is about.
 TEAM_POINTERS = ("医疗队", "专家团队", "医疗团队", "帮扶团队", "帮扶医疗队", "专家组")
 # Tokens that can be part of an institution's name although jieba tags them otherwise.
 NAME_PARTS = {"附属", "第一", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九", "第十",
@@ -450,7 +450,7 @@ def _drop_specialty_lists(text: str, names):
     return [n for n in names if (n[0], n[1]) not in listed]
 
 
-# Equal spans: a unit beats a person (外周介入科, not 周介入), a patient beats a person (李强（化名）).
+# Equal spans: a unit beats a person (外周血管科, not 周血管), a patient beats a person (冬冬（化名）).
 TIE_RANK = {"Patient": 1, "Person": 2}
 
 
@@ -656,7 +656,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer, unit_ends: set[int] = 
         if not name:
             continue
         if len(name) == 3 and name[0] in FUNCTION_CHARS and self_is_name(name[1:], an):
-            name = name[1:]  # 由李强副院长带队: 由 is the preposition
+            name = name[1:]  # 由周立副院长带队: 由 is the preposition
         if text[text.find(name, start) + len(name):][:1] in UNIT_CHARS:
             continue  # 卫健|委: the start of an institution's name
         start = text.find(name, start)
@@ -665,7 +665,7 @@ def _people(text: str, tokens: list[Token], an: Analyzer, unit_ends: set[int] = 
                 r"[院科局委市县省区镇村部处室队组]$", name):
             spans.append((start, start + len(name), "Person", name))
     for match in PSEUDONYM.finditer(text):
-        # the name is the last word before （化名）: 患儿阳阳（化名） → 阳阳
+        # the name is the last word before （化名）: 患儿冬冬（化名） → 冬冬
         last = [t for t in tokens if match.start(1) <= t.start < match.end(1)]
         start = last[-1].start if last and last[-1].end == match.end(1) and len(last[-1].word) >= 2 \
             else match.start(1)
@@ -743,7 +743,7 @@ def _events(text: str, tokens: list[Token], an: Analyzer, story_date: str | None
     dates = _sentence_dates(text, story_date)
     quoted = [(m.start(1), m.end(1)) for m in QUOTED.finditer(text)]
     titles = [m.span() for m in BOOK_TITLE.finditer(text)]
-    for match in SIGNING.finditer(text):  # 签署帮扶协议: a signing is an event named by what was signed
+    for match in SIGNING.finditer(text):  # 签署合作协议: a signing is an event named by what was signed
         yield match.start(), match.end(), match.group(1) + match.group(2), _date_for(dates, match.start())
     for match in an.event_re.finditer(text):
         start, end = match.span()
@@ -840,7 +840,7 @@ OBJECT_TAKING = {"督导检查", "督查", "督导", "慰问", "看望", "视察
 
 
 def _extend_object(text: str, tokens: list[Token], end: int, noun: str, an: Analyzer) -> int:
-    """督导检查安全生产工作: an activity verb names its event together with its object."""
+    """督导检查消防工作: an activity verb names its event together with its object."""
     if noun not in OBJECT_TAKING:
         return end
     new_end = end

@@ -470,7 +470,7 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         # where a body lies (locatedIn) is geography, not rank (measured: it scored lower there)
         features.extend(_rank_features(head.key, tail.key))
     if head.label in ORG_TYPES and tail.label == "Place":
-        # a body whose name says where it lies (河南省信阳市人民医院) is not in a place that clashes
+        # a body whose name says where it lies (湖北省荆州市人民医院) is not in a place that clashes
         # with that (武汉): locatedIn +0.008 on average over three assignments of the folds
         features.append(f"area={area_fit(head.key, tail.key)}")
     s0, s1 = pair.evidence.start, pair.evidence.end
@@ -618,7 +618,7 @@ def area_fit(body: str, place: str) -> str:
 def region(name: str, is_place: bool) -> str | None:
     """Where a place, or a body by the first area its name begins with, lies at the scale aid runs
     between: its province's economic region (E, C, W, NE or HMT: economic_regions.tsv), "abroad"
-    for a country, None where neither the name nor the gazetteer says (咸丰县人民医院: C; 萨摩亚:
+    for a country, None where neither the name nor the gazetteer says (来凤县人民医院: C; 萨摩亚:
     abroad)."""
     gazetteer = lexicon.places()
     if is_place:

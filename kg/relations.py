@@ -79,7 +79,7 @@ def extract_relations(article: Article, mentions: tuple[Mention, ...], analyzer:
                 if unit is None and _is_byline(text, m, analyzer):
                     unit = _line_unit(text, m, mentions) or _publisher_org(article, m)
                 if unit is None and m.label == "Doctor":
-                    unit = _only_department(mentions, m)  # 护士长闫莉 in a story about one department
+                    unit = _only_department(mentions, m)  # 护士长周立 in a story about one department
                 if unit:
                     add(m, "worksAt", unit)
                 previous_unit = unit
@@ -468,7 +468,7 @@ def _publisher_org(article: Article, m: Mention) -> Mention | None:
 
 
 def _team_hospital(sentence: Sentence, m: Mention, inside, found) -> Mention | None:
-    """医务处周娟副主任 in a list of a team's members: a department of the team's hospital."""
+    """医务科周立副主任 in a list of a team's members: a department of the team's hospital."""
     team = _team_of_member(sentence, m, inside)
     if team is None:
         return None
@@ -477,7 +477,7 @@ def _team_hospital(sentence: Sentence, m: Mention, inside, found) -> Mention | N
 
 
 def _team_of_member(sentence: Sentence, m: Mention, inside) -> Mention | None:
-    """辛丁是该医疗队年龄最大的队员; 专家团队由…带队，成员包括：…: a member of the team."""
+    """赵峰是该医疗队的队员; 专家团队由…带队，成员包括：…: a member of the team."""
     teams = [x for x in inside if x.label == "MedicalTeam"]
     if not teams or not MEMBERSHIP.search(sentence.text):
         return None
@@ -505,7 +505,7 @@ def _titled_after_comma(text: str, m: Mention, an: Analyzer) -> bool:
 
 
 def _hospital_title(text: str, m: Mention, an: Analyzer) -> bool:
-    """院长刘宽, 刘宽院长, 总会计师王斌: a title that only a hospital gives."""
+    """院长赵峰, 赵峰院长, 总会计师周立: a title that only a hospital gives."""
     start = _title_run_start(text, m.start, an)
     after = an.title_re.match(text, m.end)
     titles = [match.group() for match in an.title_re.finditer(text, start, m.start)]

@@ -14,7 +14,7 @@ institution they belong to (one named alone is the one of that name its file pla
 places only one); events by article and date, those of one article merging when one name is a
 shorter form of the other; names that say which one they are only inside their file (县人民医院,
 县委, 专家团队) by file; persons by name and the workplace their file names most for them, or by
-file where it names none (two stories' 张明 are one person only where both give the same
+file where it names none (two stories' 赵峰 are one person only where both give the same
 workplace). Entity ids come from (group, canonical name[, that qualifier]), never from counters.
 """
 from __future__ import annotations
@@ -182,7 +182,7 @@ HOSPITAL_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:医院|卫生院)(?=[\u
 def _person_homes(works_at: list[MentionRelation], person_name: Callable[[Mention], str],
                   workplace: Callable[[Mention], str]) -> dict[tuple[str, str], str]:
     """(file, person's name) → the workplace the file names most for the person (the first of
-    equals). A name alone does not make two files' persons one: 张明 of two stories are two people
+    equals). A name alone does not make two files' persons one: 赵峰 of two stories are two people
     (the annotations' persons of one name in two files are two people) unless both name him with
     the same workplace; a person with no workplace is a person of their file. Each file's choice
     is its own, so an added file renames no one."""

@@ -36,9 +36,9 @@ from kg.read import (MAX_BYTES, MAX_TEXT_CHARS, Failure, ReadError, decode, find
                      read_all, read_document)
 from kg.split import MAX_SENTENCE, split_articles, split_sentences  # noqa: E402
 
-SIMPLIFIED = ("沭阳县人民医院心血管内科主任医师王立新为患者李强实施了急诊冠状动脉介入手术，"
+SIMPLIFIED = ("沭阳县人民医院心血管内科主任医师王立新为患者李刚实施了急诊冠状动脉介入手术，"
               "术后病情稳定。")
-SECOND = "青州市人民医院在王坟镇卫生院举办义诊活动，院长张明出席。"
+SECOND = "青州市人民医院在王坟镇卫生院举办义诊活动，院长周立出席。"
 TRADITIONAL = ("沭陽縣人民醫院心血管內科主任醫師王立新為患者李強實施了急診冠狀動脈介入手術，"
                "術後病情穩定。")
 GOOD = (ROOT / "tests" / "data" / "articles" / "plain_utf8.txt").read_bytes()

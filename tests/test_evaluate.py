@@ -19,7 +19,7 @@ def test_evaluate_attributes_each_miss_to_a_stage() -> None:
     assert report.relation_losses["entity missing"] == ["aidedBy(沭阳县人民医院→不存在的医院)"]
     # what the models did not choose is among the rest of the gold relations (both ends found)
     assert set(report.relation_losses["relation not chosen"]) <= {
-        "treated(王立新→李强)", "partOf(心血管内科→沭阳县人民医院)"}, report.table()
+        "treated(王立新→李刚)", "partOf(心血管内科→沭阳县人民医院)"}, report.table()
 
 
 def test_evaluate_table_lists_every_stage() -> None:

@@ -13,7 +13,7 @@ from kg.read import Failure, ReadError, decode, find_inputs, read_all, read_docu
 ARTICLES = Path(__file__).parent / "data" / "articles"
 
 # Simplified sample: every character exists in GB18030 and UTF-*, most not in Big5.
-SIMPLIFIED = ("2024年5月10日，沭阳县人民医院心血管内科主任医师王立新为患者李强（化名）实施了"
+SIMPLIFIED = ("2024年5月10日，沭阳县人民医院心血管内科主任医师王立新为患者李刚（化名）实施了"
               "急诊冠状动脉介入手术，术后病情稳定。")
 # Traditional sample for Big5.
 TRADITIONAL = ("2024年5月10日，沭陽縣人民醫院心血管內科主任醫師王立新為患者李強實施了"

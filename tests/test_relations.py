@@ -215,9 +215,9 @@ def test_relations_has_condition(relations_of) -> None:
 
 
 def test_relations_treated_named_pseudonym(relations_of) -> None:
-    # regression: 李强（化名） used to stay a Person (see test_entities), so no edge was made
-    _check(relations_of, "心血管内科主任医师王立新为李强（化名）实施了急诊介入手术。",
-           ("王立新", "treated", "李强"))
+    # regression: 李刚（化名） used to stay a Person (see test_entities), so no edge was made
+    _check(relations_of, "心血管内科主任医师王立新为李刚（化名）实施了急诊介入手术。",
+           ("王立新", "treated", "李刚"))
 
 
 # --- invariants --------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_resolve_person_across_articles_by_workplace(build) -> None:
 
 
 def test_resolve_person_of_one_name_in_two_files_without_workplace(build) -> None:
-    """A name alone does not make two stories' persons one (阳阳 of two stories, two patients)."""
+    """A name alone does not make two stories' persons one (a patient of one story, a speaker of another)."""
     kg = build(("q1.txt", "患者王建国因腹痛入院。"), ("q2.txt", "王建国出席了学术会议。"))
     people = _named(kg, "王建国")
     assert sorted(e.articles for e in people) == [("q1.txt",), ("q2.txt",)], _describe(kg)
