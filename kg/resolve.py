@@ -13,9 +13,8 @@ calls the one 周 the file names in full. Departments are told apart by the
 institution they belong to (one named alone is the one of that name its file places, if its file
 places only one); events by article and date, those of one article merging when one name is a
 shorter form of the other; names that say which one they are only inside their file (县人民医院,
-县委, 专家团队) by file; persons by name and the workplace their file names most for them, or by
-file where it names none (two stories' 赵峰 are one person only where both give the same
-workplace). Entity ids come from (group, canonical name[, that qualifier]), never from counters.
+县委, 专家团队) by file, and so are patients (a story's 王先生 is not another story's). Entity ids
+come from (group, canonical name[, file]), never from counters.
 """
 from __future__ import annotations
 
@@ -27,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import lexicon
 from .model import (RELATION_ENDS, Article, Entity, Evidence, Extraction, KnowledgeGraph, Mention,
-                    MentionRelation, PERSON_TYPES, Relation)
+                    PERSON_TYPES, Relation)
 
 ABBREVIATION = re.compile(r"（(?:后|以下|下)?简称[“\"]?([\u4e00-\u9fff\w]{2,12})[”\"]?）")
 # 甲医院（乙医院）: the body's other name in brackets right after it (a second name, a former one)
@@ -86,36 +85,26 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
             name = canonical.get(("Department", m.key, _file(m.article)), m.key)
             homes[(_file(m.article), department_core(name))].add(home(m))
 
-    # (file, person's name) → the workplace that makes the person one across files (below)
-    person_home: dict[tuple[str, str], str] = {}
+    # A patient is a person of their file: news name patients by pseudonyms and forms such as
+    # 王先生 or 患儿冬冬 that other stories give other people (the annotations' persons of one name
+    # in two files are two people). Other persons of one name are one across files.
+    patients = {(_file(m.article), canonical.get(("Person", m.key, _file(m.article)), m.key))
+                for m in mentions if m.label == "Patient"}
 
     def cluster(m: Mention) -> tuple:
         group = group_of(m.label)
         name = canonical.get((group, m.key, _file(m.article)), m.key)
-        if group == "Person":
-            return (group, name, person_home.get((_file(m.article), name), _file(m.article)))
+        if group == "Person" and (_file(m.article), name) in patients:
+            return (group, name, _file(m.article))
         if group == "Department":
             core = department_core(name)
             only = homes.get((_file(m.article), core), set())
             return (group, core, home(m) or (next(iter(only)) if len(only) == 1 else _file(m.article)))
         if group == "Event":
             return (group, name, m.article)
-        if _relative(group, name):
+        if group != "Person" and _relative(group, name):
             return (group, name, _file(m.article))
         return (group, name)
-
-    def workplace(m: Mention) -> str:
-        """The body a worksAt names, by name (and file, for a name relative to its file); a
-        department by the body it belongs to, so that 某医院 and 某医院心内科 are one workplace."""
-        key = cluster(m)
-        if key[0] == "Department" and key[2] != _file(m.article):
-            body = key[2]
-            key = ("Hospital", body, _file(m.article)) if _relative("Hospital", body) else ("Hospital", body)
-        return "|".join(key[1:])
-
-    person_home.update(_person_homes(
-        [r for r in mention_relations if r.kind == "worksAt" and group_of(r.head.label) == "Person"],
-        lambda m: canonical.get(("Person", m.key, _file(m.article)), m.key), workplace))
 
     members: dict[tuple, list[Mention]] = defaultdict(list)
     for m in mentions:
@@ -177,19 +166,6 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
 
 
 HOSPITAL_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,12}?(?:医院|卫生院)(?=[\u4e00-\u9fff]{2})")
-
-
-def _person_homes(works_at: list[MentionRelation], person_name: Callable[[Mention], str],
-                  workplace: Callable[[Mention], str]) -> dict[tuple[str, str], str]:
-    """(file, person's name) → the workplace the file names most for the person (the first of
-    equals). A name alone does not make two files' persons one: 赵峰 of two stories are two people
-    (the annotations' persons of one name in two files are two people) unless both name him with
-    the same workplace; a person with no workplace is a person of their file. Each file's choice
-    is its own, so an added file renames no one."""
-    homes: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for r in works_at:
-        homes[(_file(r.head.article), person_name(r.head))][workplace(r.tail)] += 1
-    return {node: min(counts, key=lambda home: (-counts[home], home)) for node, counts in homes.items()}
 
 
 def department_core(name: str) -> str:

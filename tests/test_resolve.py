@@ -86,21 +86,23 @@ def test_resolve_person_with_and_without_title(build) -> None:
     assert not any("主任" in a or "医师" in a for a in people[0].aliases)
 
 
-def test_resolve_person_across_articles_by_workplace(build) -> None:
-    """One name in two files is one person where both files say where the person works, alike."""
-    kg = build(("p1.txt", "青州市人民医院神经外科主任医师王建国为患者实施手术。"),
-               ("p2.txt", "青州市人民医院王建国主任医师出席了学术会议。"),
-               ("p3.txt", "临朐县人民医院王建国医师为群众义诊。"))
-    people = sorted(e.articles for e in _named(kg, "王建国"))
-    assert people == [("p1.txt", "p2.txt"), ("p3.txt",)], _describe(kg)
-
-
-def test_resolve_person_of_one_name_in_two_files_without_workplace(build) -> None:
-    """A name alone does not make two stories' persons one (a patient of one story, a speaker of another)."""
-    kg = build(("q1.txt", "患者王建国因腹痛入院。"), ("q2.txt", "王建国出席了学术会议。"))
+def test_resolve_person_across_articles(build) -> None:
+    kg = build(("p1.txt", "神经外科主任医师王建国为患者实施手术。"),
+               ("p2.txt", "王建国主任医师出席了学术会议。"))
     people = _named(kg, "王建国")
-    assert sorted(e.articles for e in people) == [("q1.txt",), ("q2.txt",)], _describe(kg)
-    assert len({e.id for e in people}) == 2
+    assert len(people) == 1, _describe(kg)
+    assert people[0].articles == ("p1.txt", "p2.txt")
+
+
+def test_resolve_patient_of_one_name_in_two_files_is_two(build) -> None:
+    """A patient is a person of their file: two stories' 王先生 are two men; their doctor, named
+    in both, is one."""
+    story = "患者王先生因腹痛入院，医生李华为他做了手术。"
+    kg = build(("q1.txt", story), ("q2.txt", story))
+    patients = [e for e in kg.entities if e.name == "王先生"]
+    assert sorted(e.articles for e in patients) == [("q1.txt",), ("q2.txt",)], _describe(kg)
+    assert {e.type for e in patients} == {"Patient"} and len({e.id for e in patients}) == 2
+    assert [e.articles for e in kg.entities if e.name == "李华"] == [("q1.txt", "q2.txt")], _describe(kg)
 
 
 def test_resolve_relative_names_stay_in_their_file(build) -> None:
@@ -163,12 +165,8 @@ def test_resolve_ids_derived_from_group_and_name(build) -> None:
     kg = build(STORY_A)
     hospital = _named(kg, "青州市人民医院", {"Hospital"})[0]
     assert hospital.id == entity_id("Hospital", "青州市人民医院")
-    # a person by name and workplace, or name and file where the story gives none, whatever
-    # the fine person type
     person = _named(kg, "李明")[0]
-    assert person.id == entity_id("Person", "李明@a.txt")
-    doctor = _named(build(("w.txt", "青州市人民医院医师王建国为群众义诊。")), "王建国")[0]
-    assert doctor.id == entity_id("Person", "王建国@青州市人民医院")
+    assert person.id == entity_id("Person", "李明")  # same id whatever the fine person type
     assert len({e.id for e in kg.entities}) == len(kg.entities)
 
 
