@@ -77,8 +77,9 @@ class Pair:
     evidence: Evidence
     rule: bool  # a rule proposed exactly this relation
     # the story-level proposer whose pairs are weighed by their types and its mark alone
-    # (`APART`), or "" for the others
+    # (`APART`), or "" for the others, and what else that proposer says of this pair
     source: str = ""
+    marks: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -294,7 +295,10 @@ def _story_team_pairs(article: Article, by_sentence: list[list[Mention]]) -> Ite
             continue
         evidence = _evidence(article, sentence)
         for doctor in (m for m in inside if m.label == "Doctor"):
-            yield Pair(doctor, "worksAt", team, evidence, False, "story-team")
+            near = article.text[max(sentence.start, doctor.start - TEAM_TITLE_REACH):
+                                min(sentence.end, doctor.end + TEAM_TITLE_REACH)]
+            title = f"team-title={any(title in near for title in TEAM_TITLES)}"
+            yield Pair(doctor, "worksAt", team, evidence, False, "story-team", (title,))
 
 
 # The head of an area's government and deputies (县长, 常务副区长, 代市长), written right before
@@ -486,11 +490,7 @@ def end_features(pair: Pair, article: Article, mentions: tuple[Mention, ...],
         if pair.source in APART:
             # weighed apart from the other pairs across sentences, which their few facts would
             # otherwise pull up with them
-            features = [f"ht={head.label}>{tail.label}", pair.source]
-            if pair.source == "story-team":
-                near = text[max(s0, head.start - TEAM_TITLE_REACH):min(s1, head.end + TEAM_TITLE_REACH)]
-                features.append(f"team-title={any(title in near for title in TEAM_TITLES)}")
-            return tuple(features)
+            return (f"ht={head.label}>{tail.label}", pair.source, *pair.marks)
         features.append("cross-sentence")
         if head.key[:1] in AREA_LEVELS and tail.label == "Place":
             features.append(f"area-lead={head.key[:1]}")

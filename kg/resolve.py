@@ -73,6 +73,9 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
 
     canonical = _canonical_names(mentions, by_article)
 
+    def canonical_name(m: Mention) -> str:
+        return canonical.get((group_of(m.label), m.key, _file(m.article)), m.key)
+
     def home(m: Mention) -> str | None:
         parent = parents.get(_mkey(m))
         return canonical.get(("Hospital", parent, _file(m.article)), parent) if parent else None
@@ -82,18 +85,17 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
     homes: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m in mentions:
         if m.label == "Department" and home(m):
-            name = canonical.get(("Department", m.key, _file(m.article)), m.key)
+            name = canonical_name(m)
             homes[(_file(m.article), department_core(name))].add(home(m))
 
     # A patient is a person of their file: news name patients by pseudonyms and forms such as
     # 王先生 or 患儿冬冬 that other stories give other people (the annotations' persons of one name
     # in two files are two people). Other persons of one name are one across files.
-    patients = {(_file(m.article), canonical.get(("Person", m.key, _file(m.article)), m.key))
-                for m in mentions if m.label == "Patient"}
+    patients = {(_file(m.article), canonical_name(m)) for m in mentions if m.label == "Patient"}
 
     def cluster(m: Mention) -> tuple:
         group = group_of(m.label)
-        name = canonical.get((group, m.key, _file(m.article)), m.key)
+        name = canonical_name(m)
         if group == "Person" and (_file(m.article), name) in patients:
             return (group, name, _file(m.article))
         if group == "Department":

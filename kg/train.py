@@ -707,9 +707,10 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
                 models = train(train_docs, scratch / f"fold-{repeat}-{fold}", analyzer, log=log)
                 trained = analyzer_with(analyzer, models)
                 found = extract_documents(test_docs, trained)
+                held = [x for xs in found for x in xs]
                 if repeat == 0:
-                    one_build += [x for xs in found for x in xs]
-                add(cv_total, counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch)))
+                    one_build += held
+                add(cv_total, counts(score_extractions(test_docs, held, scorer, scratch)))
                 given = extract_with_annotated_names(test_docs, trained)
                 add(annotated_total, counts(score_extractions(test_docs, [x for xs in given for x in xs], scorer,
                                                               scratch)))
@@ -721,15 +722,15 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
         pooled = f", {repeats} assignments pooled" if repeats > 1 else ""
         used = len(set(folds_of(documents, CONFIG["cv_folds"])))  # fewer when there are few documents
         lines.append(summary_line(f"all {len(documents)}, {used} folds by document{pooled}", cv_total))
+        alone = [per_document[d.gold_path.name] for d in documents]
         lines.append(interval_line("the same, 95 % interval (each document scored alone, drawn with "
-                                   "replacement)", [per_document[d.gold_path.name] for d in documents]))
+                                   "replacement)", alone))
         lines.append(summary_line("the same, with the annotated names for mentions (what the relations "
                                   "lose to the mentions)", annotated_total))
         # Each fold's held-out files are scored as one build. The annotations give one thing named
         # in two files (a city, a ministry) an id per file, while a build makes it one entity, as
         # the guidelines ask, so a build of more files scores lower: both ends are shown.
-        lines.append(summary_line("the same, each file built alone",
-                                  _summed([per_document[d.gold_path.name] for d in documents])))
+        lines.append(summary_line("the same, each file built alone", _summed(alone)))
         lines.append(summary_line(f"the same, all {len(documents)} files in one build"
                                   f"{' (the first assignment)' if repeats > 1 else ''}",
                                   counts(score_extractions(documents, one_build, scorer, scratch))))
