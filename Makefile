@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SHARED ?= ../shared
 
-.PHONY: run test install system-deps bench eval train cv clean
+.PHONY: run test install system-deps bench eval train cv curve clean
 
 run: $(STAMP)
 	$(BIN)/kg build examples/articles --out output
@@ -38,6 +38,11 @@ train: $(STAMP)
 cv: $(STAMP)
 	$(BIN)/python -m kg.train $(ANNOTATED) --cv --scorer $(SHARED)/eval/score.py \
 		$(if $(REPEATS),--repeats $(REPEATS)) $(if $(SAVE),--save $(SAVE)) $(if $(COMPARE),--compare $(COMPARE))
+
+# The learning curve: the 5 folds with each fold's models trained on a quarter, a half, three
+# quarters and all of its training documents, and the gain per doubling of them (about 20 minutes).
+curve: $(STAMP)
+	$(BIN)/python -m kg.train $(ANNOTATED) --curve --scorer $(SHARED)/eval/score.py
 
 # Scores on the shared dev sets (when ../shared is there), checked against eval/floors.txt,
 # then where each miss was lost (kg eval).

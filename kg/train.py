@@ -1,6 +1,7 @@
 """Training and cross-validation of the trained stages (`make train`, `make eval`).
 
     python -m kg.train SET... [--out kg/models] [--cv] [--scorer score.py] [--save FILE] [--compare FILE]
+    python -m kg.train SET... --curve --scorer score.py
 
 Each SET is `ARTICLES_DIR:GOLD_DIR` (gold in the scorer's format, one JSON file per article file,
 see the README). Training is deterministic: documents are taken in sorted order, CRFsuite's L-BFGS
@@ -27,6 +28,12 @@ model bytes.
    tagger's mentions (what the relations lose to the mentions);
    `--save FILE` keeps each document's 5-fold counts and `--compare FILE` compares a run with
    them, document by document (the change and its interval). With one set, no set is left out.
+6. With `--curve`, the learning curve: the same 5 folds, each fold's models trained on a quarter,
+   a half, three quarters and all of its training documents (random draws), the held-out folds
+   scored as in step 5; then how much each figure gains when the training documents double, and
+   how many training documents a straight line in the logarithm of their count would need to
+   reach the project's targets (`GOALS`). It says whether more annotation or better models is
+   the way on; writes no model.
 """
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import math
+import random
 import sys
 import tempfile
 import time
@@ -60,6 +69,15 @@ CONFIG = {
     "person_types": {"C": 3.0},
     "cv_folds": 5,
 }
+
+# The project's accuracy targets for the cross-validated figures (README, "How the figures grow
+# with annotations"): the learning curve estimates how many training documents each would take.
+GOALS = {"entity all": 0.88, "relation all": 0.70, "relation aidedBy": 0.65, "relation treated": 0.65,
+         "relation hosted": 0.55, "person types": 0.85}
+# The learning curve's share of each fold's training documents, and how many random draws of
+# each share (all of them: one draw, the 5-fold row itself).
+CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+CURVE_DRAWS = 2
 
 
 @dataclass(frozen=True)
@@ -743,6 +761,88 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
     return lines
 
 
+def training_sample(documents: Sequence[Document], fraction: float, draw: int, fold: int) -> list[Document]:
+    """`fraction` of `documents` (one at least), drawn at random but the same every time for the
+    same draw and fold, in their order."""
+    if fraction >= 1:
+        return list(documents)
+    count = max(1, round(fraction * len(documents)))
+    chosen = sorted(random.Random(f"{draw}:{fold}").sample(range(len(documents)), count))
+    return [documents[index] for index in chosen]
+
+
+def log2_fit(points: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """Least squares of figure = intercept + slope × log2(documents) over (documents, figure)
+    points: (slope, intercept), the slope being the gain per doubling; None for fewer than two
+    distinct counts."""
+    xs = [math.log2(n) for n, _ in points]
+    if len(set(xs)) < 2:
+        return None
+    mean_x, mean_y = sum(xs) / len(xs), sum(y for _, y in points) / len(points)
+    slope = (sum((x - mean_x) * (y - mean_y) for x, (_, y) in zip(xs, points))
+             / sum((x - mean_x) ** 2 for x in xs))
+    return slope, mean_y - slope * mean_x
+
+
+def documents_for(goal: float, fit: tuple[float, float] | None, largest: float, reached: float) -> str:
+    """The training documents at which the fitted line reaches `goal`: "met" where the figure of
+    the largest training set already does, "—" where the line does not rise."""
+    if reached >= goal:
+        return "met"
+    if fit is None or fit[0] <= 0:
+        return "—"
+    slope, intercept = fit
+    return f"{max(largest, 2 ** ((goal - intercept) / slope)):,.0f}"
+
+
+def learning_curve(documents: Sequence[Document], analyzer, scorer, log=print,
+                   fractions: Sequence[float] = CURVE_FRACTIONS, draws: int = CURVE_DRAWS) -> list[str]:
+    """The 5-fold figures (first assignment) with each fold's models trained on `fractions` of its
+    training documents, `draws` random draws of each (counts pooled); then each figure's gain per
+    doubling of the training documents (least squares in log2 of their count, each fraction one
+    point) and the training documents that line reaches each of `GOALS` at. Learning curves
+    flatten as data grow, so the line's count is a floor, not a promise."""
+    folds = folds_of(documents, CONFIG["cv_folds"])
+    keys = (*SUMMARY, "person types")
+    lines = ["| training documents per fold | entity F1 | relation F1 | aidedBy | treated | hosted | "
+             "worksAt | person type |", "|---|---|---|---|---|---|---|---|"]
+    points: list[tuple[float, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        for fraction in fractions:
+            total: dict = {}
+            sizes = []
+            runs = draws if fraction < 1 else 1
+            for draw in range(runs):
+                for fold in sorted(set(folds)):
+                    inside = [d for d, f in zip(documents, folds) if f != fold]
+                    held = [d for d, f in zip(documents, folds) if f == fold]
+                    if not inside:  # one fold: nothing to train on
+                        continue
+                    sample = training_sample(inside, fraction, draw, fold)
+                    models = train(sample, scratch / f"curve-{fraction}-{draw}-{fold}", analyzer, log=log)
+                    found = extract_documents(held, analyzer_with(analyzer, models))
+                    add(total, counts(score_extractions(held, [x for xs in found for x in xs], scorer, scratch)))
+                    sizes.append(len(sample))
+            if not sizes:
+                continue
+            size = sum(sizes) / len(sizes)
+            points.append((size, _figures(total)))
+            share = "all" if fraction >= 1 else f"{fraction:.0%}"
+            lines.append(summary_line(f"{share}: {size:.1f}{f', {runs} draws pooled' if runs > 1 else ''}", total))
+            log(f"  learning curve: {share} of the training documents done")
+    fits = {key: log2_fit([(n, found[key]) for n, found in points]) for key in keys}
+    lines.append("| gain per doubling of the training documents | "
+                 + " | ".join("—" if fits[key] is None else f"{fits[key][0]:+.3f}" for key in keys) + " |")
+    if points:
+        largest, reached = points[-1]
+        lines.append("| training documents per fold for the goals (" + ", ".join(
+            f"{GOALS[key]:.2f}" if key in GOALS else "—" for key in keys) + "), on that line | "
+            + " | ".join(documents_for(GOALS[key], fits[key], largest, reached[key]) if key in GOALS else "—"
+                         for key in keys) + " |")
+    return lines
+
+
 def load_scorer(path: Path):
     spec = importlib.util.spec_from_file_location("kg_scorer", path)
     module = importlib.util.module_from_spec(spec)
@@ -776,12 +876,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, metavar="N",
                         help="run the 5 folds over N assignments of documents to folds and pool "
                              "them (default 1): a steadier figure, N times the time")
+    parser.add_argument("--curve", action="store_true",
+                        help="only the learning curve: the 5 folds trained on shares of their "
+                             "documents; print the table, write no model")
     parser.add_argument("--compare", type=Path, metavar="FILE",
                         help="compare the 5-fold figures with those --save wrote to FILE, document by "
                              "document (the change and its 95 %% interval)")
     args = parser.parse_args(argv)
-    if (args.cv or args.save or args.compare or args.repeats != 1) and args.scorer is None:
-        parser.error("--cv, --save, --compare and --repeats need --scorer")
+    if (args.cv or args.curve or args.save or args.compare or args.repeats != 1) and args.scorer is None:
+        parser.error("--cv, --curve, --save, --compare and --repeats need --scorer")
+    if args.curve and (args.cv or args.save or args.compare or args.repeats != 1):
+        parser.error("--curve runs alone (not with --cv, --save, --compare or --repeats)")
     if args.repeats < 1:
         parser.error("--repeats must be 1 or more")
     before = None
@@ -805,6 +910,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     documents = load_documents(args.sets, analyzer)
     log(f"{len(documents)} annotated files, {sum(len(d.stories) for d in documents)} stories "
         f"({time.perf_counter() - started:.1f} s)")
+    if args.curve:
+        print("\n".join(learning_curve(documents, analyzer, load_scorer(args.scorer), log=log)), flush=True)
+        return 0
     held_out: dict[str, dict] = {}
     table = cross_validate(documents, analyzer, load_scorer(args.scorer), log=log, held_out=held_out,
                            repeats=args.repeats) if args.scorer else []

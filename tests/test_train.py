@@ -111,6 +111,50 @@ def test_train_cross_validates_one_set_and_compares_two_runs(tmp_path, capsys) -
     assert "| relation all | 0.500 | 0.500 | +0.000 | +0.000 to +0.000 |" in capsys.readouterr().out
 
 
+def test_train_learning_curve_command_prints_each_share_and_the_fitted_gain(tmp_path, capsys) -> None:
+    scorer = tmp_path / "score.py"
+    scorer.write_text(STUB_SCORER)
+    assert main([SET, "--curve", "--scorer", str(scorer)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    rows = [line for line in table if line.startswith("| ") and "---" not in line]
+    # three files in two folds: each fold trains on one or two of them, a share at least one
+    assert [row.split(" | ")[0] for row in rows[1:5]] == ["| 25%: 1.0, 2 draws pooled", "| 50%: 1.0, 2 draws pooled",
+                                                         "| 75%: 1.5, 2 draws pooled", "| all: 1.5"]
+    # the stub scores every graph alike: a flat line, no gain and no count for any goal
+    assert rows[5].startswith("| gain per doubling of the training documents | +0.000 | +0.000 |")
+    assert rows[6].startswith("| training documents per fold for the goals (0.88, 0.70, 0.65, 0.65, 0.55, —, 0.85)")
+    assert rows[6].endswith("| — | — | — | — | — | — | — |")
+    with pytest.raises(SystemExit):
+        main([SET, "--curve", "--cv", "--scorer", str(scorer)])
+    assert "--curve runs alone" in capsys.readouterr().err
+
+
+def test_train_learning_curve_samples_are_reproducible_shares_in_order() -> None:
+    from kg.train import training_sample
+
+    documents = list(range(20))
+    quarter = training_sample(documents, 0.25, draw=0, fold=3)
+    assert len(quarter) == 5 and quarter == sorted(quarter)
+    assert training_sample(documents, 0.25, draw=0, fold=3) == quarter
+    assert training_sample(documents, 0.25, draw=1, fold=3) != quarter  # another draw, another sample
+    assert training_sample(documents, 1.0, draw=5, fold=0) == documents
+    assert training_sample(documents[:2], 0.1, draw=0, fold=0) in ([0], [1])  # one document at least
+
+
+def test_train_learning_curve_fit_reads_the_gain_per_doubling_and_where_a_goal_is_reached() -> None:
+    from kg.train import documents_for, log2_fit
+
+    # 0.50 at 8 documents, +0.05 a doubling
+    points = [(8, 0.50), (16, 0.55), (32, 0.60), (64, 0.65)]
+    slope, intercept = log2_fit(points)
+    assert slope == pytest.approx(0.05) and intercept == pytest.approx(0.35)
+    assert documents_for(0.70, (slope, intercept), 64, 0.65) == "128"
+    assert documents_for(0.60, (slope, intercept), 64, 0.65) == "met"
+    assert documents_for(0.70, (-0.01, 0.9), 64, 0.65) == "—"  # a line that does not rise
+    assert log2_fit([(8, 0.5), (8, 0.6)]) is None  # one count: no line
+    assert documents_for(0.70, None, 64, 0.65) == "—"
+
+
 def test_train_folds_first_assignment_unsalted_and_each_repeat_another() -> None:
     import hashlib
     from types import SimpleNamespace
