@@ -30,7 +30,8 @@ model bytes.
    them, document by document (the change and its interval). With one set, no set is left out.
 6. With `--curve`, the learning curve: the same 5 folds, each fold's models trained on a quarter,
    a half, three quarters and all of its training documents (random draws), the held-out folds
-   scored as in step 5; then how much each figure gains when the training documents double, and
+   scored as in step 5, over the tagger's mentions and over the annotated names (what the
+   relation stage gains alone); then how much each figure gains when the training documents double, and
    how many training documents a straight line in the logarithm of their count would need to
    reach the project's targets (`GOALS`). It says whether more annotation or better models is
    the way on; writes no model.
@@ -798,19 +799,23 @@ def documents_for(goal: float, fit: tuple[float, float] | None, largest: float, 
 def learning_curve(documents: Sequence[Document], analyzer, scorer, log=print,
                    fractions: Sequence[float] = CURVE_FRACTIONS, draws: int = CURVE_DRAWS) -> list[str]:
     """The 5-fold figures (first assignment) with each fold's models trained on `fractions` of its
-    training documents, `draws` random draws of each (counts pooled); then each figure's gain per
-    doubling of the training documents (least squares in log2 of their count, each fraction one
-    point) and the training documents that line reaches each of `GOALS` at. Learning curves
-    flatten as data grow, so the line's count is a floor, not a promise."""
+    training documents, `draws` random draws of each (counts pooled), and the same held-out stories
+    built over their annotated names (what the relation stage alone gains); then each figure's
+    gain per doubling of the training documents (least squares in log2 of their count, each
+    fraction one point, the tagger's mentions) and the training documents that line reaches each
+    of `GOALS` at. Learning curves flatten as data grow, so the line's count is a floor, not a
+    promise."""
     folds = folds_of(documents, CONFIG["cv_folds"])
     keys = (*SUMMARY, "person types")
     lines = ["| training documents per fold | entity F1 | relation F1 | aidedBy | treated | hosted | "
              "worksAt | person type |", "|---|---|---|---|---|---|---|---|"]
     points: list[tuple[float, dict[str, float]]] = []
+    given_rows: list[str] = []  # the same shares over the annotated names: the relation stage alone
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         for fraction in fractions:
             total: dict = {}
+            given_total: dict = {}
             sizes = []
             runs = draws if fraction < 1 else 1
             for draw in range(runs):
@@ -821,16 +826,23 @@ def learning_curve(documents: Sequence[Document], analyzer, scorer, log=print,
                         continue
                     sample = training_sample(inside, fraction, draw, fold)
                     models = train(sample, scratch / f"curve-{fraction}-{draw}-{fold}", analyzer, log=log)
-                    found = extract_documents(held, analyzer_with(analyzer, models))
+                    trained = analyzer_with(analyzer, models)
+                    found = extract_documents(held, trained)
                     add(total, counts(score_extractions(held, [x for xs in found for x in xs], scorer, scratch)))
+                    given = extract_with_annotated_names(held, trained)
+                    add(given_total, counts(score_extractions(held, [x for xs in given for x in xs], scorer,
+                                                              scratch)))
                     sizes.append(len(sample))
             if not sizes:
                 continue
             size = sum(sizes) / len(sizes)
             points.append((size, _figures(total)))
             share = "all" if fraction >= 1 else f"{fraction:.0%}"
-            lines.append(summary_line(f"{share}: {size:.1f}{f', {runs} draws pooled' if runs > 1 else ''}", total))
+            name = f"{share}: {size:.1f}{f', {runs} draws pooled' if runs > 1 else ''}"
+            lines.append(summary_line(name, total))
+            given_rows.append(summary_line(f"{name}, with the annotated names for mentions", given_total))
             log(f"  learning curve: {share} of the training documents done")
+    lines.extend(given_rows)
     fits = {key: log2_fit([(n, found[key]) for n, found in points]) for key in keys}
     lines.append("| gain per doubling of the training documents | "
                  + " | ".join("—" if fits[key] is None else f"{fits[key][0]:+.3f}" for key in keys) + " |")

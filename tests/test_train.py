@@ -120,10 +120,15 @@ def test_train_learning_curve_command_prints_each_share_and_the_fitted_gain(tmp_
     # three files in two folds: each fold trains on one or two of them, a share at least one
     assert [row.split(" | ")[0] for row in rows[1:5]] == ["| 25%: 1.0, 2 draws pooled", "| 50%: 1.0, 2 draws pooled",
                                                          "| 75%: 1.5, 2 draws pooled", "| all: 1.5"]
+    assert [row.split(" | ")[0] for row in rows[5:9]] == [
+        "| 25%: 1.0, 2 draws pooled, with the annotated names for mentions",
+        "| 50%: 1.0, 2 draws pooled, with the annotated names for mentions",
+        "| 75%: 1.5, 2 draws pooled, with the annotated names for mentions",
+        "| all: 1.5, with the annotated names for mentions"]
     # the stub scores every graph alike: a flat line, no gain and no count for any goal
-    assert rows[5].startswith("| gain per doubling of the training documents | +0.000 | +0.000 |")
-    assert rows[6].startswith("| training documents per fold for the goals (0.88, 0.70, 0.65, 0.65, 0.55, —, 0.85)")
-    assert rows[6].endswith("| — | — | — | — | — | — | — |")
+    assert rows[9].startswith("| gain per doubling of the training documents | +0.000 | +0.000 |")
+    assert rows[10].startswith("| training documents per fold for the goals (0.88, 0.70, 0.65, 0.65, 0.55, —, 0.85)")
+    assert rows[10].endswith("| — | — | — | — | — | — | — |")
     with pytest.raises(SystemExit):
         main([SET, "--curve", "--cv", "--scorer", str(scorer)])
     assert "--curve runs alone" in capsys.readouterr().err
