@@ -84,9 +84,9 @@ def resolve(extractions: list[Extraction]) -> KnowledgeGraph:
     # when the file places only one (神经外科 after 某医院神经外科)
     homes: dict[tuple[str, str], set[str]] = defaultdict(set)
     for m in mentions:
-        if m.label == "Department" and home(m):
-            name = canonical_name(m)
-            homes[(_file(m.article), department_core(name))].add(home(m))
+        hospital = home(m) if m.label == "Department" else None
+        if hospital:
+            homes[(_file(m.article), department_core(canonical_name(m)))].add(hospital)
 
     # A patient is a person of their file: news name patients by pseudonyms and forms such as
     # 王先生 or 患儿冬冬 that other stories give other people (the annotations' persons of one name

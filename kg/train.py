@@ -687,6 +687,18 @@ def _summed(run: Sequence[dict]) -> dict:
     return total
 
 
+def held_out_scores(train_docs: Sequence[Document], test_docs: Sequence[Document], folder: Path, analyzer,
+                    scorer, scratch: Path, log=print) -> tuple[list[list[Extraction]], dict, dict]:
+    """Models trained on `train_docs` (written to `folder`), then `test_docs` built by them: each
+    document's extractions, the counts of all of them scored as one build, and the counts of the
+    same documents built over their annotated names (what the relations lose to the mentions)."""
+    trained = analyzer_with(analyzer, train(train_docs, folder, analyzer, log=log))
+    found = extract_documents(test_docs, trained)
+    tagged = counts(score_extractions(test_docs, [x for xs in found for x in xs], scorer, scratch))
+    given = extract_with_annotated_names(test_docs, trained)
+    return found, tagged, counts(score_extractions(test_docs, [x for xs in given for x in xs], scorer, scratch))
+
+
 def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
                    held_out: dict[str, dict] | None = None, repeats: int = 1) -> list[str]:
     """Leave-one-set-out and 5-fold-by-document scores, each held-out part built by models trained
@@ -723,16 +735,12 @@ def cross_validate(documents: Sequence[Document], analyzer, scorer, log=print,
             for fold in sorted(set(folds)):
                 train_docs = [d for d, f in zip(documents, folds) if f != fold]
                 test_docs = [d for d, f in zip(documents, folds) if f == fold]
-                models = train(train_docs, scratch / f"fold-{repeat}-{fold}", analyzer, log=log)
-                trained = analyzer_with(analyzer, models)
-                found = extract_documents(test_docs, trained)
-                held = [x for xs in found for x in xs]
+                found, tagged, given = held_out_scores(train_docs, test_docs, scratch / f"fold-{repeat}-{fold}",
+                                                       analyzer, scorer, scratch, log)
                 if repeat == 0:
-                    one_build += held
-                add(cv_total, counts(score_extractions(test_docs, held, scorer, scratch)))
-                given = extract_with_annotated_names(test_docs, trained)
-                add(annotated_total, counts(score_extractions(test_docs, [x for xs in given for x in xs], scorer,
-                                                              scratch)))
+                    one_build += [x for xs in found for x in xs]
+                add(cv_total, tagged)
+                add(annotated_total, given)
                 for doc, extractions in zip(test_docs, found):
                     add(per_document.setdefault(doc.gold_path.name, {}),
                         counts(score_extractions([doc], extractions, scorer, scratch)))
@@ -806,6 +814,13 @@ def learning_curve(documents: Sequence[Document], analyzer, scorer, log=print,
     of `GOALS` at. Learning curves flatten as data grow, so the line's count is a floor, not a
     promise."""
     folds = folds_of(documents, CONFIG["cv_folds"])
+    # each fold's training and held-out documents; a fold with nothing to train on (one fold in
+    # all, too few documents) is left out
+    splits = []
+    for fold in sorted(set(folds)):
+        train_docs = [d for d, f in zip(documents, folds) if f != fold]
+        if train_docs:
+            splits.append((fold, train_docs, [d for d, f in zip(documents, folds) if f == fold]))
     keys = (*SUMMARY, "person types")
     lines = ["| training documents per fold | entity F1 | relation F1 | aidedBy | treated | hosted | "
              "worksAt | person type |", "|---|---|---|---|---|---|---|---|"]
@@ -819,19 +834,12 @@ def learning_curve(documents: Sequence[Document], analyzer, scorer, log=print,
             sizes = []
             runs = draws if fraction < 1 else 1
             for draw in range(runs):
-                for fold in sorted(set(folds)):
-                    inside = [d for d, f in zip(documents, folds) if f != fold]
-                    held = [d for d, f in zip(documents, folds) if f == fold]
-                    if not inside:  # one fold: nothing to train on
-                        continue
-                    sample = training_sample(inside, fraction, draw, fold)
-                    models = train(sample, scratch / f"curve-{fraction}-{draw}-{fold}", analyzer, log=log)
-                    trained = analyzer_with(analyzer, models)
-                    found = extract_documents(held, trained)
-                    add(total, counts(score_extractions(held, [x for xs in found for x in xs], scorer, scratch)))
-                    given = extract_with_annotated_names(held, trained)
-                    add(given_total, counts(score_extractions(held, [x for xs in given for x in xs], scorer,
-                                                              scratch)))
+                for fold, train_docs, test_docs in splits:
+                    sample = training_sample(train_docs, fraction, draw, fold)
+                    _, tagged, given = held_out_scores(sample, test_docs, scratch / f"curve-{fraction}-{draw}-{fold}",
+                                                       analyzer, scorer, scratch, log)
+                    add(total, tagged)
+                    add(given_total, given)
                     sizes.append(len(sample))
             if not sizes:
                 continue
